@@ -1,0 +1,519 @@
+//! `wsgi.input`: the request body, as the application reads it.
+//!
+//! The body is framed by `Content-Length` (reading past it is EOF) or by
+//! `Transfer-Encoding: chunked` (decoded here, so the application sees only
+//! the data). Bytes after the body (a pipelined or smuggled second request)
+//! are never returned.
+//!
+//! Spec: PEP 3333 "Input and Error Streams"; RFC 9112 §6 (message body
+//! length) and §7.1 (chunked transfer coding).
+
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read};
+
+/// Longest chunk-size line or trailer line accepted, in bytes.
+/// Why: a chunk size is at most 16 hex digits; extensions are rare and
+/// short. Bounding the line bounds memory (h11 uses the same idea).
+const MAX_CHUNK_LINE_BYTES: usize = 4096;
+/// Most trailer bytes accepted after the last chunk.
+const MAX_TRAILER_BYTES: usize = 16 * 1024;
+
+/// `wsgi.input`: the request body, bounded by `CONTENT_LENGTH` or decoded
+/// from chunked transfer coding.
+///
+/// Shapes: bytes. Implements [`Read`] and [`BufRead`]; the PEP 3333 methods
+/// are [`Input::read_bytes`] (`read(size)`), [`Input::readline`],
+/// [`Input::readlines`], and iteration by line over `&mut Input`.
+/// `read(size)` is named `read_bytes` here so it does not shadow
+/// [`Read::read`].
+///
+/// # Errors
+///
+/// Reads return `io::Error` when the client stalls past the read timeout
+/// (`TimedOut`/`WouldBlock`), disconnects before the declared length
+/// (`UnexpectedEof`), sends a malformed chunk (`InvalidData`), or sends more
+/// than the server's `max_body_bytes` (`InvalidData`).
+///
+/// # Example
+///
+/// ```
+/// let mut input = wsgiref::Input::from_bytes(b"name=Ann\nage=7\n".to_vec());
+/// assert_eq!(input.readline(None)?, b"name=Ann\n");
+/// let rest: Vec<Vec<u8>> = (&mut input).into_iter().collect::<Result<_, _>>()?;
+/// assert_eq!(rest, [b"age=7\n".to_vec()]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// Spec: PEP 3333 "Input and Error Streams".
+pub struct Input {
+    source: BufReader<Box<dyn Read>>,
+    framing: Framing,
+    /// Bytes of body handed to the application so far.
+    bytes_read: u64,
+    /// Most body bytes allowed (chunked bodies; declared lengths are checked
+    /// by the server before the application runs).
+    max_body_bytes: Option<u64>,
+    /// Run once, before the first read: sends `100 Continue` when the client asked.
+    before_first_read: Option<Box<dyn FnOnce() -> io::Result<()>>>,
+}
+
+/// How the end of the body is found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Framing {
+    /// `remaining` bytes left of a `Content-Length` body.
+    Length { remaining: u64 },
+    /// Chunked: next is a chunk-size line.
+    ChunkSize,
+    /// Chunked: `remaining` bytes left in the current chunk.
+    ChunkData { remaining: u64 },
+    /// Chunked: the CRLF after a chunk's data.
+    ChunkEnd,
+    /// The body is over.
+    Done,
+}
+
+impl Input {
+    /// An input with no body.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert!(wsgiref::Input::empty().read_bytes(10)?.is_empty());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn empty() -> Input {
+        Input::with_length(io::empty(), 0)
+    }
+
+    /// An input over bytes in memory (for tests and the harness).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut input = wsgiref::Input::from_bytes(b"abc".to_vec());
+    /// assert_eq!(input.read_bytes(2)?, b"ab");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn from_bytes(body: Vec<u8>) -> Input {
+        let length = body.len() as u64;
+        Input::with_length(io::Cursor::new(body), length)
+    }
+
+    /// An input that reads exactly `content_length` bytes from `reader`,
+    /// then reports EOF.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut input = wsgiref::Input::with_length(&b"helloEXTRA"[..], 5);
+    /// assert_eq!(input.read_bytes(100)?, b"hello");
+    /// assert!(input.read_bytes(100)?.is_empty());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn with_length(reader: impl Read + 'static, content_length: u64) -> Input {
+        Input::framed(Box::new(reader), Framing::Length { remaining: content_length })
+    }
+
+    /// An input that decodes a chunked body from `reader` (RFC 9112 §7.1).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let wire = b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\nNEXT";
+    /// let mut input = wsgiref::Input::chunked(&wire[..]);
+    /// assert_eq!(input.read_bytes(100)?, b"hello world");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn chunked(reader: impl Read + 'static) -> Input {
+        Input::framed(Box::new(reader), Framing::ChunkSize)
+    }
+
+    fn framed(reader: Box<dyn Read>, framing: Framing) -> Input {
+        Input {
+            source: BufReader::with_capacity(16 * 1024, reader),
+            framing,
+            bytes_read: 0,
+            max_body_bytes: None,
+            before_first_read: None,
+        }
+    }
+
+    /// Refuse to read more than `max_body_bytes` bytes of body (an
+    /// `InvalidData` error past it). The server sets it for chunked bodies.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let wire = b"5\r\nhello\r\n0\r\n\r\n";
+    /// let mut input = wsgiref::Input::chunked(&wire[..]).with_max_body_bytes(Some(3));
+    /// assert!(input.read_bytes(100).is_err());
+    /// ```
+    pub fn with_max_body_bytes(mut self, max_body_bytes: Option<u64>) -> Input {
+        self.max_body_bytes = max_body_bytes;
+        self
+    }
+
+    /// Run `hook` once, just before the first read of the body. The server
+    /// uses it to send `100 Continue` (RFC 9110 §10.1.1) only when the
+    /// application really reads.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut input = wsgiref::Input::from_bytes(b"x".to_vec())
+    ///     .with_before_first_read(|| { println!("reading"); Ok(()) });
+    /// input.read_bytes(1)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn with_before_first_read(mut self, hook: impl FnOnce() -> io::Result<()> + 'static) -> Input {
+        self.before_first_read = Some(Box::new(hook));
+        self
+    }
+
+    /// Body bytes read so far.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut input = wsgiref::Input::from_bytes(b"abc".to_vec());
+    /// input.read_bytes(2)?;
+    /// assert_eq!(input.bytes_read(), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// Whether the whole body has been read (EOF reached).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut input = wsgiref::Input::from_bytes(b"abc".to_vec());
+    /// assert!(!input.is_finished());
+    /// input.read_bytes(3)?;
+    /// assert!(input.is_finished());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        match self.framing {
+            Framing::Done | Framing::Length { remaining: 0 } => true,
+            _ => false,
+        }
+    }
+
+    /// PEP 3333's `read(size)`: up to `size` bytes; fewer only at EOF.
+    ///
+    /// # Errors
+    ///
+    /// See the type docs.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut input = wsgiref::Input::from_bytes(b"abcdef".to_vec());
+    /// assert_eq!(input.read_bytes(4)?, b"abcd");
+    /// assert_eq!(input.read_bytes(4)?, b"ef");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn read_bytes(&mut self, size: usize) -> io::Result<Vec<u8>> {
+        let mut data = Vec::new();
+        Read::take(&mut *self, size as u64).read_to_end(&mut data)?;
+        Ok(data)
+    }
+
+    /// PEP 3333's `readline(size)`: bytes up to and including the next
+    /// `\n`, at most `limit` bytes when given; empty at EOF.
+    ///
+    /// # Errors
+    ///
+    /// See the type docs.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut input = wsgiref::Input::from_bytes(b"first line\nsecond".to_vec());
+    /// assert_eq!(input.readline(Some(5))?, b"first");
+    /// assert_eq!(input.readline(None)?, b" line\n");
+    /// assert_eq!(input.readline(None)?, b"second");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn readline(&mut self, limit: Option<usize>) -> io::Result<Vec<u8>> {
+        let mut line = Vec::new();
+        let limit = limit.map_or(u64::MAX, |limit| limit as u64);
+        Read::take(&mut *self, limit).read_until(b'\n', &mut line)?;
+        Ok(line)
+    }
+
+    /// PEP 3333's `readlines(hint)`: every remaining line; stops after the
+    /// line that takes the total past `hint` bytes when given.
+    ///
+    /// # Errors
+    ///
+    /// See the type docs.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut input = wsgiref::Input::from_bytes(b"a\nb\nc".to_vec());
+    /// assert_eq!(input.readlines(None)?, [b"a\n".to_vec(), b"b\n".to_vec(), b"c".to_vec()]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn readlines(&mut self, hint: Option<usize>) -> io::Result<Vec<Vec<u8>>> {
+        let mut lines = Vec::new();
+        let mut total = 0;
+        loop {
+            let line = self.readline(None)?;
+            if line.is_empty() {
+                return Ok(lines);
+            }
+            total += line.len();
+            lines.push(line);
+            if hint.is_some_and(|hint| total >= hint) {
+                return Ok(lines);
+            }
+        }
+    }
+
+    /// Make sure the next bytes of `source` are body data, reading chunk
+    /// framing as needed; returns how many body bytes may be read now.
+    fn available(&mut self) -> io::Result<u64> {
+        if let Some(hook) = self.before_first_read.take() {
+            hook()?;
+        }
+        let allowed = loop {
+            match self.framing {
+                Framing::Length { remaining } => break remaining,
+                Framing::ChunkData { remaining } => break remaining,
+                Framing::Done => break 0,
+                Framing::ChunkSize => self.read_chunk_size()?,
+                Framing::ChunkEnd => {
+                    let line = self.read_line_bounded(MAX_CHUNK_LINE_BYTES)?;
+                    if !line.is_empty() {
+                        return Err(invalid_data("chunk data not followed by CRLF"));
+                    }
+                    self.framing = Framing::ChunkSize;
+                }
+            }
+        };
+        match self.max_body_bytes {
+            Some(max) if allowed > 0 && self.bytes_read >= max => {
+                Err(invalid_data("request body larger than the server's max_body_bytes"))
+            }
+            Some(max) => Ok(allowed.min(max - self.bytes_read)),
+            None => Ok(allowed),
+        }
+    }
+
+    /// `chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF` (RFC 9112 §7.1);
+    /// extensions are read and ignored, as the RFC allows.
+    fn read_chunk_size(&mut self) -> io::Result<()> {
+        let line = self.read_line_bounded(MAX_CHUNK_LINE_BYTES)?;
+        let digits_end = line.iter().position(|&b| b == b';').unwrap_or(line.len());
+        let digits = trim_ows(&line[..digits_end]);
+        let size = parse_hex(digits).ok_or_else(|| {
+            invalid_data(&format!("bad chunk size line {:?}", String::from_utf8_lossy(&line)))
+        })?;
+        if size == 0 {
+            self.read_trailers()?;
+            self.framing = Framing::Done;
+        } else {
+            self.framing = Framing::ChunkData { remaining: size };
+        }
+        Ok(())
+    }
+
+    /// `trailer-section = *( field-line CRLF )` then CRLF; read and dropped
+    /// (PEP 3333 has no place for trailers), bounded in bytes.
+    fn read_trailers(&mut self) -> io::Result<()> {
+        let mut total = 0;
+        loop {
+            let line = self.read_line_bounded(MAX_CHUNK_LINE_BYTES)?;
+            if line.is_empty() {
+                return Ok(());
+            }
+            total += line.len();
+            if total > MAX_TRAILER_BYTES {
+                return Err(invalid_data("chunked trailer section too large"));
+            }
+        }
+    }
+
+    /// One CRLF-terminated line of framing, without its CRLF.
+    fn read_line_bounded(&mut self, max_bytes: usize) -> io::Result<Vec<u8>> {
+        let mut line = Vec::new();
+        let read = self.source.by_ref().take(max_bytes as u64 + 2).read_until(b'\n', &mut line)?;
+        if read == 0 || !line.ends_with(b"\n") {
+            if line.len() > max_bytes {
+                return Err(invalid_data("chunk framing line too long"));
+            }
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "body ended inside chunk framing"));
+        }
+        line.pop();
+        if line.pop() != Some(b'\r') {
+            return Err(invalid_data("chunk framing line not ended by CRLF"));
+        }
+        Ok(line)
+    }
+
+    /// Record that `count` body bytes were handed out.
+    fn advance(&mut self, count: u64) {
+        self.bytes_read += count;
+        self.framing = match self.framing {
+            Framing::Length { remaining } => Framing::Length { remaining: remaining - count },
+            Framing::ChunkData { remaining } if remaining == count => Framing::ChunkEnd,
+            Framing::ChunkData { remaining } => Framing::ChunkData { remaining: remaining - count },
+            other => other,
+        };
+    }
+}
+
+fn invalid_data(message: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message.to_string())
+}
+
+/// `OWS = *( SP / HTAB )` trimmed from both ends.
+fn trim_ows(bytes: &[u8]) -> &[u8] {
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = bytes.iter().position(|b| !is_ows(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
+    &bytes[start..end]
+}
+
+/// `chunk-size = 1*HEXDIG`, at most 16 digits so it fits a `u64`.
+fn parse_hex(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 16 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let count = available.len().min(buf.len());
+        buf[..count].copy_from_slice(&available[..count]);
+        self.consume(count);
+        Ok(count)
+    }
+}
+
+impl BufRead for Input {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        let allowed = self.available()?;
+        if allowed == 0 {
+            return Ok(&[]);
+        }
+        let buffered = self.source.fill_buf()?;
+        if buffered.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "client closed the connection before the end of the request body",
+            ));
+        }
+        let count = buffered.len().min(usize::try_from(allowed).unwrap_or(usize::MAX));
+        Ok(&buffered[..count])
+    }
+
+    fn consume(&mut self, count: usize) {
+        self.source.consume(count);
+        self.advance(count as u64);
+    }
+}
+
+/// Iterate over the lines of the body, as `for line in environ['wsgi.input']`.
+impl Iterator for &mut Input {
+    type Item = io::Result<Vec<u8>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.readline(None) {
+            Ok(line) if line.is_empty() => None,
+            other => Some(other),
+        }
+    }
+}
+
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Input")
+            .field("framing", &self.framing)
+            .field("bytes_read", &self.bytes_read)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_stops_at_content_length() {
+        let mut input = Input::with_length(&b"abcdefGET / HTTP/1.1"[..], 6);
+        let mut all = Vec::new();
+        input.read_to_end(&mut all).unwrap();
+        assert_eq!(all, b"abcdef");
+    }
+
+    #[test]
+    fn short_body_is_unexpected_eof() {
+        let mut input = Input::with_length(&b"abc"[..], 6);
+        let error = input.read_bytes(10).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn chunked_decodes_and_stops_before_next_request() {
+        let wire = b"3\r\nabc\r\nA\r\n0123456789\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n";
+        let mut input = Input::chunked(&wire[..]);
+        let mut all = Vec::new();
+        input.read_to_end(&mut all).unwrap();
+        assert_eq!(all, b"abc0123456789");
+        assert!(input.is_finished());
+    }
+
+    #[test]
+    fn bad_chunk_sizes_are_invalid_data() {
+        let cases: [&[u8]; 6] = [
+            b"x\r\nabc\r\n0\r\n\r\n",
+            b"-1\r\nabc\r\n0\r\n\r\n",
+            b"\r\nabc\r\n0\r\n\r\n",
+            b"11111111111111111\r\n",
+            b"3\r\nabcX\r\n0\r\n\r\n",
+            b"3\nabc\r\n0\r\n\r\n",
+        ];
+        for wire in cases {
+            let error = Input::chunked(wire).read_bytes(100).unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidData, "input {:?}", String::from_utf8_lossy(wire));
+        }
+    }
+
+    #[test]
+    fn chunked_over_max_body_is_an_error() {
+        let wire = b"4\r\nabcd\r\n4\r\nefgh\r\n0\r\n\r\n";
+        let mut input = Input::chunked(&wire[..]).with_max_body_bytes(Some(6));
+        let mut all = Vec::new();
+        assert!(input.read_to_end(&mut all).is_err());
+        assert!(all.len() <= 8);
+    }
+
+    #[test]
+    fn hook_runs_once_before_first_read_only() {
+        use std::{cell::Cell, rc::Rc};
+        let calls = Rc::new(Cell::new(0));
+        let counter = Rc::clone(&calls);
+        let mut input = Input::from_bytes(b"ab".to_vec()).with_before_first_read(move || {
+            counter.set(counter.get() + 1);
+            Ok(())
+        });
+        assert_eq!(calls.get(), 0);
+        input.read_bytes(1).unwrap();
+        input.read_bytes(1).unwrap();
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn readlines_with_hint() {
+        let mut input = Input::from_bytes(b"aa\nbb\ncc\n".to_vec());
+        assert_eq!(input.readlines(Some(3)).unwrap(), [b"aa\n".to_vec(), b"bb\n".to_vec()]);
+    }
+}

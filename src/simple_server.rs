@@ -1,0 +1,732 @@
+//! A simple HTTP server that serves WSGI applications: `make_server`,
+//! `handle_request`, `serve_forever`, and `demo_app`.
+//!
+//! Mirrors [wsgiref/simple_server.py](https://github.com/python/cpython/blob/3.11/Lib/wsgiref/simple_server.py).
+//!
+//! # Design notes
+//!
+//! - **Threads.** One accept thread (the one that calls
+//!   [`WsgiServer::serve_forever`]) hands each connection over a bounded
+//!   channel to a pool of worker threads; a connection stays on one worker
+//!   from its first byte to its close. When every worker is busy and the pool
+//!   is at [`ServerConfig::max_threads`], accepting waits: back-pressure, not
+//!   unbounded threads.
+//! - **One request per connection**, like wsgiref: responses carry
+//!   `Connection: close`. After the response the server half-closes and
+//!   reads what the client still sends (bounded in bytes and time) before
+//!   closing, so the client never gets a reset instead of its response
+//!   (RFC 9112 §9.6).
+//! - **Limits everywhere**: every size and time the server waits for is a
+//!   [`ServerConfig`] field with a documented default.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::handlers::SimpleHandler;
+use crate::http::{self, BodyFraming, HeadLimits, RequestError, RequestHead};
+use crate::input::Input;
+use crate::pool::ThreadPool;
+use crate::types::{AppError, Application, Body, Environ, StartResponse};
+
+/// `SERVER_SOFTWARE` and the `Server` header: wsgiref's `WSGIServer/0.2`
+/// followed by this crate's name and version.
+pub const SERVER_SOFTWARE: &str = concat!("WSGIServer/0.2 wsgiref-rs/", env!("CARGO_PKG_VERSION"));
+
+/// The server's limits and timeouts. Every field has a documented default,
+/// chosen after nginx, gunicorn and h11.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// let config = wsgiref::ServerConfig {
+///     max_body_bytes: Some(1024 * 1024),
+///     read_timeout: Duration::from_secs(5),
+///     ..wsgiref::ServerConfig::default()
+/// };
+/// let server = wsgiref::WsgiServer::with_config("127.0.0.1", 0, wsgiref::simple_server::demo_app, config)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Worker threads started with the server. Default 8: enough to keep 2
+    /// cores busy with short requests (measured).
+    pub min_threads: usize,
+    /// Most worker threads, hence most connections handled at once. Default
+    /// 64. At the bound, accepting waits.
+    pub max_threads: usize,
+    /// Longest request line in bytes, CRLF included; longer gets 414.
+    /// Default 8192 (nginx's `large_client_header_buffers` size; gunicorn
+    /// uses 4094, CPython 65536).
+    pub max_request_line_bytes: usize,
+    /// Largest request head in bytes; larger gets 431. Default 32768
+    /// (nginx: 4 buffers of 8 KiB; h11: 16 KiB).
+    pub max_head_bytes: usize,
+    /// Most header fields; more gets 431. Default 100 (gunicorn's
+    /// `limit_request_fields`, CPython's `http.client._MAXHEADERS`).
+    pub max_header_count: usize,
+    /// Largest request body in bytes, or `None` for no limit (the default,
+    /// as wsgiref). A larger declared length gets 413 before the
+    /// application runs; a larger chunked body is a read error.
+    pub max_body_bytes: Option<u64>,
+    /// Time to receive the whole request head; slower gets 408. Default
+    /// 30 s (gunicorn's worker timeout; nginx's `client_header_timeout` is 60 s).
+    pub head_timeout: Duration,
+    /// Longest wait for the next bytes of the request body; the application
+    /// sees an I/O error. Default 30 s (gunicorn; nginx `client_body_timeout` 60 s).
+    pub read_timeout: Duration,
+    /// Longest wait for the client to accept response bytes. Default 30 s
+    /// (nginx's `send_timeout` is 60 s).
+    pub write_timeout: Duration,
+    /// After the response, how long to keep reading (and discarding) what
+    /// the client still sends before closing. Default 2 s.
+    pub drain_timeout: Duration,
+    /// After the response, how many bytes to discard at most. Default 64 MiB.
+    pub max_drain_bytes: u64,
+    /// How long `serve_forever` waits for requests in flight after
+    /// `shutdown()`. Default 30 s (gunicorn's `graceful_timeout`).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            min_threads: 8,
+            max_threads: 64,
+            max_request_line_bytes: 8192,
+            max_head_bytes: 32 * 1024,
+            max_header_count: 100,
+            max_body_bytes: None,
+            head_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
+            drain_timeout: Duration::from_secs(2),
+            max_drain_bytes: 64 * 1024 * 1024,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A WSGI server: a listening socket, an application and a configuration.
+///
+/// Dropping it closes the listening socket.
+///
+/// # Example
+///
+/// ```
+/// use std::io::{Read, Write};
+/// let server = wsgiref::make_server("127.0.0.1", 0, wsgiref::simple_server::demo_app)?;
+/// let address = server.server_address();
+/// let client = std::thread::spawn(move || {
+///     let mut stream = std::net::TcpStream::connect(address).unwrap();
+///     stream.write_all(b"GET /xyz?abc HTTP/1.0\r\n\r\n").unwrap();
+///     let mut response = String::new();
+///     stream.read_to_string(&mut response).unwrap();
+///     response
+/// });
+/// server.handle_request()?;
+/// assert!(client.join().unwrap().contains("PATH_INFO = '/xyz'"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Mirrors `wsgiref.simple_server.WSGIServer`.
+pub struct WsgiServer {
+    listener: TcpListener,
+    shared: Arc<ServerShared>,
+    control: Arc<Control>,
+}
+
+/// What every connection handler needs, shared between workers.
+struct ServerShared {
+    application: Box<dyn Application>,
+    config: ServerConfig,
+    /// `SERVER_NAME`, `GATEWAY_INTERFACE`, `SERVER_PORT`, `REMOTE_HOST`,
+    /// `CONTENT_LENGTH`, `SCRIPT_NAME`: the same for every request.
+    base_environ: BTreeMap<String, String>,
+}
+
+/// Stop requests between `shutdown()` and `serve_forever()`.
+#[derive(Default)]
+struct Control {
+    state: Mutex<ControlState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct ControlState {
+    serving: bool,
+    stop_requested: bool,
+}
+
+/// Create a new WSGI server listening on `host` and `port` for `application`,
+/// with [`ServerConfig::default`].
+///
+/// Shapes: `host` is a name or address (`"127.0.0.1"`, `"localhost"`,
+/// `"::1"`, `""` for all IPv4 addresses); `port` 0 picks a free port (see
+/// [`WsgiServer::server_address`]).
+///
+/// # Errors
+///
+/// The `io::Error` of resolving `host` or binding the socket (address in use,
+/// permission denied).
+///
+/// # Example
+///
+/// ```
+/// let server = wsgiref::make_server("127.0.0.1", 0, wsgiref::simple_server::demo_app)?;
+/// assert_ne!(server.server_address().port(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Mirrors `wsgiref.simple_server.make_server`.
+pub fn make_server(host: &str, port: u16, application: impl Application + 'static) -> io::Result<WsgiServer> {
+    WsgiServer::with_config(host, port, application, ServerConfig::default())
+}
+
+impl WsgiServer {
+    /// Like [`make_server`], with a configuration.
+    ///
+    /// # Errors
+    ///
+    /// As [`make_server`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let config = wsgiref::ServerConfig { max_threads: 4, ..Default::default() };
+    /// let server = wsgiref::WsgiServer::with_config("127.0.0.1", 0, wsgiref::simple_server::demo_app, config)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_config(
+        host: &str,
+        port: u16,
+        application: impl Application + 'static,
+        config: ServerConfig,
+    ) -> io::Result<WsgiServer> {
+        let host = if host.is_empty() { "0.0.0.0" } else { host };
+        let addresses: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
+        let listener = TcpListener::bind(&addresses[..])?;
+        let address = listener.local_addr()?;
+        let base_environ = setup_environ(address);
+        Ok(WsgiServer {
+            listener,
+            shared: Arc::new(ServerShared { application: Box::new(application), config, base_environ }),
+            control: Arc::new(Control::default()),
+        })
+    }
+
+    /// The address the server listens on, with the real port when 0 was asked.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let server = wsgiref::make_server("127.0.0.1", 0, wsgiref::simple_server::demo_app)?;
+    /// assert!(server.server_address().ip().is_loopback());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn server_address(&self) -> SocketAddr {
+        // A bound listener always has an address; fall back to the base environ's port.
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Handle one request on the calling thread, then return.
+    ///
+    /// Connections closed without sending a byte (browsers' pre-connections)
+    /// do not count: it waits for the next one.
+    ///
+    /// # Errors
+    ///
+    /// The `io::Error` of `accept()`. Bad requests and application errors
+    /// are answered and logged, not returned.
+    ///
+    /// # Example
+    ///
+    /// See [`WsgiServer`].
+    ///
+    /// Mirrors `socketserver.BaseServer.handle_request`.
+    pub fn handle_request(&self) -> io::Result<()> {
+        loop {
+            let (stream, client_address) = self.listener.accept()?;
+            if handle_connection(&self.shared, stream, client_address) == Handled::Request {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Handle requests until [`ShutdownHandle::shutdown`] is called, then
+    /// wait for requests in flight (up to [`ServerConfig::shutdown_grace`])
+    /// and return.
+    ///
+    /// # Errors
+    ///
+    /// None today; `accept()` errors (out of file descriptors, aborted
+    /// connections) are logged and retried after a pause.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let server = wsgiref::make_server("127.0.0.1", 0, wsgiref::simple_server::demo_app)?;
+    /// let stopper = server.shutdown_handle();
+    /// let serving = std::thread::spawn(move || server.serve_forever());
+    /// stopper.shutdown();
+    /// serving.join().unwrap()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Mirrors `socketserver.BaseServer.serve_forever`.
+    pub fn serve_forever(&self) -> io::Result<()> {
+        if !self.control.start_serving() {
+            return Ok(());
+        }
+        let config = &self.shared.config;
+        let mut pool = ThreadPool::new(config.min_threads, config.max_threads, config.min_threads, config.shutdown_grace);
+        while !self.control.stop_requested() {
+            match self.listener.accept() {
+                Ok((stream, client_address)) => {
+                    if self.control.stop_requested() {
+                        break;
+                    }
+                    let shared = Arc::clone(&self.shared);
+                    pool.execute(move || {
+                        handle_connection(&shared, stream, client_address);
+                    });
+                }
+                Err(error) => {
+                    // Why a pause: EMFILE would otherwise make this a busy loop.
+                    log::warn!("accept() failed: {error}; retrying");
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        }
+        drop(pool);
+        self.control.stop_serving();
+        Ok(())
+    }
+
+    /// A handle that stops [`WsgiServer::serve_forever`] from another thread.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let server = wsgiref::make_server("127.0.0.1", 0, wsgiref::simple_server::demo_app)?;
+    /// let handle = server.shutdown_handle();
+    /// let copy = handle.clone();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle { control: Arc::clone(&self.control), address: self.server_address() }
+    }
+}
+
+impl std::fmt::Debug for WsgiServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsgiServer").field("address", &self.server_address()).finish_non_exhaustive()
+    }
+}
+
+/// Stops a running [`WsgiServer::serve_forever`]; cloneable and `Send`.
+///
+/// # Example
+///
+/// See [`WsgiServer::serve_forever`].
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    control: Arc<Control>,
+    address: SocketAddr,
+}
+
+impl ShutdownHandle {
+    /// Tell `serve_forever` to stop accepting, and wait until it has
+    /// returned (in-flight requests finished or the grace period over).
+    /// When the server is not serving, the next `serve_forever` returns at
+    /// once.
+    ///
+    /// # Example
+    ///
+    /// See [`WsgiServer::serve_forever`].
+    ///
+    /// Mirrors `socketserver.BaseServer.shutdown`, without its hang when
+    /// called while not serving.
+    pub fn shutdown(&self) {
+        let mut state = self.control.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.stop_requested = true;
+        if !state.serving {
+            return;
+        }
+        // Why a connection: a flag alone never wakes a thread blocked in accept().
+        let _ = TcpStream::connect_timeout(&wake_address(self.address), Duration::from_secs(1));
+        while state.serving {
+            state = self.control.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+impl std::fmt::Debug for ShutdownHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShutdownHandle").field("address", &self.address).finish()
+    }
+}
+
+/// Where to connect to wake the accept loop: loopback for a wildcard bind.
+fn wake_address(address: SocketAddr) -> SocketAddr {
+    match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from(([127, 0, 0, 1], address.port())),
+        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, address.port())),
+        _ => address,
+    }
+}
+
+impl Control {
+    /// Returns `false` when a stop was requested before serving began.
+    fn start_serving(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.stop_requested {
+            state.stop_requested = false;
+            return false;
+        }
+        state.serving = true;
+        true
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).stop_requested
+    }
+
+    fn stop_serving(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.serving = false;
+        state.stop_requested = false;
+        self.changed.notify_all();
+    }
+}
+
+/// The environ keys that are the same for every request.
+///
+/// Mirrors `WSGIServer.setup_environ`.
+fn setup_environ(address: SocketAddr) -> BTreeMap<String, String> {
+    let mut environ = BTreeMap::new();
+    environ.insert("SERVER_NAME".to_string(), getfqdn(&address.ip().to_string()));
+    environ.insert("GATEWAY_INTERFACE".to_string(), "CGI/1.1".to_string());
+    environ.insert("SERVER_PORT".to_string(), address.port().to_string());
+    environ.insert("REMOTE_HOST".to_string(), String::new());
+    environ.insert("CONTENT_LENGTH".to_string(), String::new());
+    environ.insert("SCRIPT_NAME".to_string(), String::new());
+    environ
+}
+
+/// A fully qualified name for `host`, as Python's `socket.getfqdn` finds it
+/// through `/etc/hosts` (std has no reverse lookup; DNS is not consulted):
+/// the first name of the first line with that address, or an alias of it
+/// that contains a dot; `host` itself when nothing matches.
+fn getfqdn(host: &str) -> String {
+    let name = match host {
+        "" | "0.0.0.0" | "::" => std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|name| name.trim().to_string())
+            .unwrap_or_else(|_| host.to_string()),
+        _ => host.to_string(),
+    };
+    let hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    let entries: Vec<Vec<&str>> = hosts
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or_default().split_whitespace().collect::<Vec<&str>>())
+        .filter(|fields| fields.len() >= 2)
+        .collect();
+    // gethostbyaddr(name): a name is first resolved to its address.
+    let address = match name.parse::<IpAddr>() {
+        Ok(_) => name.clone(),
+        Err(_) => match entries.iter().find(|fields| fields[1..].contains(&name.as_str())) {
+            Some(fields) => fields[0].to_string(),
+            None => return name,
+        },
+    };
+    match entries.iter().find(|fields| fields[0] == address) {
+        Some(fields) => fields[1..].iter().find(|alias| alias.contains('.')).unwrap_or(&fields[1]).to_string(),
+        None => name,
+    }
+}
+
+/// Whether a connection carried a request.
+#[derive(Debug, PartialEq)]
+enum Handled {
+    Request,
+    NothingSent,
+}
+
+/// Handle one connection from its first byte to its close.
+///
+/// Mirrors `WSGIRequestHandler.handle`.
+fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: SocketAddr) -> Handled {
+    let config = &shared.config;
+    // Nagle's algorithm would delay the second of two small writes (a streamed body).
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(config.write_timeout));
+    let client = client_address.ip().to_string();
+    let limits = HeadLimits {
+        max_request_line_bytes: config.max_request_line_bytes,
+        max_head_bytes: config.max_head_bytes,
+        max_header_count: config.max_header_count,
+        head_timeout: config.head_timeout,
+    };
+    let head = match http::read_request_head(&stream, &limits) {
+        Ok(Some(head)) => head,
+        Ok(None) => {
+            log::debug!("{client} closed the connection without sending a request");
+            return Handled::NothingSent;
+        }
+        Err(RequestError::Io(error)) => {
+            log::debug!("{client}: connection failed while reading the request: {error}");
+            return Handled::Request;
+        }
+        Err(error) => {
+            reject(&stream, &client, "", &error, config);
+            return Handled::Request;
+        }
+    };
+    let framing = match http::check_request(&head, config.max_body_bytes) {
+        Ok(framing) => framing,
+        Err(error) => {
+            reject(&stream, &client, &head.request_line(), &error, config);
+            return Handled::Request;
+        }
+    };
+    let request_line = head.request_line();
+    let environ = match WsgiRequestHandler::new(shared, &stream, client_address).get_environ(head, framing) {
+        Ok(environ) => environ,
+        Err(error) => {
+            log::warn!("{client}: could not set up the request: {error}");
+            return Handled::Request;
+        }
+    };
+    let Ok(out) = stream.try_clone() else {
+        return Handled::Request;
+    };
+    let mut handler = SimpleHandler::new(out);
+    handler.server_software = Some(SERVER_SOFTWARE.to_string());
+    let summary = handler.run(&*shared.application, environ);
+    http::log_request(&client, &request_line, summary.status.unwrap_or(500), Some(summary.bytes_sent));
+    finish_connection(&stream, config);
+    Handled::Request
+}
+
+/// Answer a request the server refuses, log why, and close.
+fn reject(stream: &TcpStream, client: &str, request_line: &str, error: &RequestError, config: &ServerConfig) {
+    log::warn!("{client}: {error}");
+    let size = http::write_error_response(&mut &*stream, error, SERVER_SOFTWARE).ok();
+    http::log_request(client, request_line, error.status(), size);
+    finish_connection(stream, config);
+}
+
+/// Half-close, then read and discard what the client still sends (bounded),
+/// then close: closing with unread bytes would make the kernel send a reset,
+/// and the client could lose the response (RFC 9112 §9.6).
+fn finish_connection(stream: &TcpStream, config: &ServerConfig) {
+    if stream.shutdown(Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + config.drain_timeout;
+    let mut discarded = 0u64;
+    let mut block = [0u8; 8192];
+    while discarded < config.max_drain_bytes {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
+        match (&*stream).read(&mut block) {
+            Ok(0) | Err(_) => break,
+            Ok(count) => discarded += count as u64,
+        }
+    }
+}
+
+/// Builds the environ for one request.
+///
+/// Mirrors `wsgiref.simple_server.WSGIRequestHandler`.
+pub struct WsgiRequestHandler<'a> {
+    shared: &'a ServerShared,
+    stream: &'a TcpStream,
+    client_address: SocketAddr,
+}
+
+impl<'a> WsgiRequestHandler<'a> {
+    fn new(shared: &'a ServerShared, stream: &'a TcpStream, client_address: SocketAddr) -> WsgiRequestHandler<'a> {
+        WsgiRequestHandler { shared, stream, client_address }
+    }
+
+    /// The environ for `head`: the server's base keys, the request's CGI
+    /// keys, `HTTP_*` keys, and `wsgi.input` framed as `framing` says.
+    ///
+    /// Mirrors `WSGIRequestHandler.get_environ`; spec: PEP 3333 "environ Variables".
+    fn get_environ(&self, head: RequestHead, framing: BodyFraming) -> io::Result<Environ> {
+        let mut environ = Environ::new();
+        for (key, value) in &self.shared.base_environ {
+            environ.insert(key.clone(), value.clone());
+        }
+        environ.insert("SERVER_PROTOCOL", format!("HTTP/1.{}", head.minor_version));
+        environ.insert("SERVER_SOFTWARE", SERVER_SOFTWARE);
+        environ.insert("REQUEST_METHOD", head.method.clone());
+        let target = http::RequestTarget::parse(&head.target);
+        if let Some(authority) = &target.authority {
+            // RFC 9112 §3.2.2: the authority of an absolute-form target replaces Host.
+            environ.insert("SERVER_NAME", authority_host(authority));
+        }
+        environ.insert("PATH_INFO", unquote(&target.path));
+        environ.insert("QUERY_STRING", target.query.clone());
+        environ.insert("REMOTE_ADDR", self.client_address.ip().to_string());
+        let content_type = head.get_all("Content-Type").first().map_or("text/plain", |v| v).to_string();
+        environ.insert("CONTENT_TYPE", content_type);
+        if let Some(length) = head.get_all("Content-Length").first().filter(|v| !v.is_empty()) {
+            environ.insert("CONTENT_LENGTH", length.to_string());
+        }
+        add_http_headers(&mut environ, &head, target.authority.as_deref());
+        environ.input = self.make_input(head.leftover, framing)?;
+        environ.input_terminated = framing == BodyFraming::Chunked;
+        environ.multithread = true;
+        Ok(environ)
+    }
+
+    /// `wsgi.input`: the bytes already read after the head, then the socket,
+    /// framed by `Content-Length` or chunked coding.
+    fn make_input(&self, leftover: Vec<u8>, framing: BodyFraming) -> io::Result<Input> {
+        if framing == BodyFraming::Length(0) {
+            return Ok(Input::empty());
+        }
+        let socket = self.stream.try_clone()?;
+        socket.set_read_timeout(Some(self.shared.config.read_timeout))?;
+        let reader = io::Cursor::new(leftover).chain(socket);
+        Ok(match framing {
+            BodyFraming::Length(length) => Input::with_length(reader, length),
+            BodyFraming::Chunked => Input::chunked(reader).with_max_body_bytes(self.shared.config.max_body_bytes),
+        })
+    }
+}
+
+impl std::fmt::Debug for WsgiRequestHandler<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsgiRequestHandler").field("client_address", &self.client_address).finish_non_exhaustive()
+    }
+}
+
+/// `HTTP_*` keys: names uppercased with `-` → `_`, values stripped,
+/// repeated headers joined with `,`. Names containing `_` are dropped
+/// (ambiguous with `-`), and names that collide with CGI keys are skipped.
+fn add_http_headers(environ: &mut Environ, head: &RequestHead, authority: Option<&str>) {
+    for (name, value) in &head.headers {
+        if name.contains('_') {
+            log::debug!("dropped request header {name:?}: names with '_' are ambiguous in the environ");
+            continue;
+        }
+        let key = name.replace('-', "_").to_ascii_uppercase();
+        if environ.contains_key(&key) || (authority.is_some() && key == "HOST") {
+            continue;
+        }
+        let http_key = format!("HTTP_{key}");
+        let value = python_strip(value);
+        let joined = match environ.get(&http_key) {
+            Some(previous) => format!("{previous},{value}"),
+            None => value.to_string(),
+        };
+        environ.insert(http_key, joined);
+    }
+    if let Some(authority) = authority {
+        environ.insert("HTTP_HOST", authority);
+    }
+}
+
+/// `str.strip()` for latin-1 text: Python also strips `\x1c`-`\x1f`, `\x85` and `\xa0`.
+fn python_strip(value: &str) -> &str {
+    let is_space = |c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c);
+    value.trim_matches(is_space)
+}
+
+/// The host part of an authority, without port or brackets.
+fn authority_host(authority: &str) -> String {
+    let without_userinfo = authority.rsplit('@').next().unwrap_or(authority);
+    if let Some(rest) = without_userinfo.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default().to_string();
+    }
+    without_userinfo.split(':').next().unwrap_or_default().to_string()
+}
+
+/// Percent-decode a native string, each decoded byte one latin-1 char;
+/// malformed escapes stay as they are.
+///
+/// Mirrors `urllib.parse.unquote(path, 'iso-8859-1')`.
+fn unquote(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '%' && i + 2 < chars.len() {
+            let hex: String = chars[i + 1..=i + 2].iter().collect();
+            if hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                out.push(char::from(u8::from_str_radix(&hex, 16).unwrap_or_default()));
+                i += 3;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Print `Hello world!`, a blank line, then every environ key in sorted
+/// order with its value as Python's `repr` shows it. The response is UTF-8
+/// `text/plain`.
+///
+/// # Errors
+///
+/// Only what `start_response` returns (it cannot fail for these headers).
+///
+/// # Example
+///
+/// ```
+/// let mut environ = wsgiref::Environ::new();
+/// environ.insert("PATH_INFO", "/xyz");
+/// let (start_response, _) = wsgiref::StartResponse::recorder();
+/// let body = wsgiref::simple_server::demo_app(&mut environ, start_response)?;
+/// let text = String::from_utf8(body.map(|c| c.unwrap()).flatten().collect())?;
+/// assert!(text.starts_with("Hello world!\n\nPATH_INFO = '/xyz'\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Mirrors `wsgiref.simple_server.demo_app`.
+pub fn demo_app(environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
+    let mut text = String::from("Hello world!\n\n");
+    for (key, value) in environ.repr_items() {
+        text.push_str(&format!("{key} = {value}\n"));
+    }
+    start_response.call("200 OK", [("Content-Type", "text/plain; charset=utf-8")])?;
+    Ok(Body::from(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquote_like_python() {
+        let cases = [
+            ("/a%20b", "/a b"),
+            ("/caf%C3%A9", "/caf\u{c3}\u{a9}"),
+            ("/%zz%2", "/%zz%2"),
+            ("/%", "/%"),
+            ("/%4", "/%4"),
+            ("/%41", "/A"),
+            ("/%2F", "//"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(unquote(input), expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn authority_hosts() {
+        assert_eq!(authority_host("example.com:8080"), "example.com");
+        assert_eq!(authority_host("[::1]:80"), "::1");
+        assert_eq!(authority_host("user@host"), "host");
+    }
+}
