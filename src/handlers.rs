@@ -27,7 +27,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::SystemTime;
 
-use crate::types::{AppError, Application, Body, Environ, ExcInfo, HeaderList, StartResponse, StartResponseError, WriteCallable};
+use crate::types::{
+    AppError, Application, Body, Environ, ExcInfo, HeaderList, StartResponse, StartResponseError, WriteCallable,
+};
 use crate::util::{guess_scheme, is_hop_by_hop};
 
 /// Format a time as an HTTP-date: `Sun, 06 Nov 1994 08:49:37 GMT`.
@@ -292,7 +294,11 @@ impl<W: Write + 'static> SimpleHandler<W> {
     fn error_output(&self, error: AppError) -> Body {
         let mut response = self.response.borrow_mut();
         // The error page is ours, so it cannot fail the checks.
-        let _ = response.start_response(self.error_status.clone(), self.error_headers.clone(), Some(ExcInfo::new(error)));
+        let _ = response.start_response(
+            self.error_status.clone(),
+            self.error_headers.clone(),
+            Some(ExcInfo::new(error)),
+        );
         Body::from(self.error_body.clone())
     }
 
@@ -307,7 +313,11 @@ impl<W: Write + 'static> SimpleHandler<W> {
                 response.cut_off = true;
             }
         }
-        let status = response.status.as_deref().and_then(|s| s.get(..3)).and_then(|code| code.parse().ok());
+        let status = response
+            .status
+            .as_deref()
+            .and_then(|s| s.get(..3))
+            .and_then(|code| code.parse().ok());
         let summary = ResponseSummary {
             status: if response.headers_sent { status } else { None },
             bytes_sent: response.bytes_sent,
@@ -359,7 +369,12 @@ impl<W: Write> Response<W> {
 
     /// `start_response(status, headers, exc_info)` with wsgiref's checks,
     /// plus CR/LF/NUL, latin-1 and token checks.
-    fn start_response(&mut self, status: String, headers: HeaderList, exc_info: Option<ExcInfo>) -> Result<(), StartResponseError> {
+    fn start_response(
+        &mut self,
+        status: String,
+        headers: HeaderList,
+        exc_info: Option<ExcInfo>,
+    ) -> Result<(), StartResponseError> {
         match exc_info {
             // Why: PEP 3333 says re-raise when the headers already went out.
             Some(exc_info) if self.headers_sent => return Err(StartResponseError::HeadersAlreadySent(exc_info)),
@@ -425,7 +440,10 @@ impl<W: Write> Response<W> {
     }
 
     fn content_length_header(&self) -> Option<u64> {
-        let (_, value) = self.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("Content-Length"))?;
+        let (_, value) = self
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("Content-Length"))?;
         value.trim().parse().ok()
     }
 
@@ -455,7 +473,10 @@ impl<W: Write> Response<W> {
     }
 
     fn write_out(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let out = self.out.as_mut().ok_or_else(|| io::Error::other("the response is finished"))?;
+        let out = self
+            .out
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the response is finished"))?;
         out.write_all(bytes)?;
         out.flush()
     }
@@ -583,10 +604,16 @@ fn check_header(name: &str, value: &str) -> Result<(), StartResponseError> {
 
 fn check_text(part: &'static str, text: &str) -> Result<(), StartResponseError> {
     if text.contains(['\r', '\n', '\0']) {
-        return Err(StartResponseError::ControlCharacter { part, value: text.to_string() });
+        return Err(StartResponseError::ControlCharacter {
+            part,
+            value: text.to_string(),
+        });
     }
     if text.chars().any(|c| c > '\u{ff}') {
-        return Err(StartResponseError::NotLatin1 { part, value: text.to_string() });
+        return Err(StartResponseError::NotLatin1 {
+            part,
+            value: text.to_string(),
+        });
     }
     Ok(())
 }
@@ -652,7 +679,10 @@ mod tests {
         handler.server_software = None;
         let summary = handler.run(app, environ);
         let output = String::from_utf8(handler.into_output().unwrap()).unwrap();
-        let without_date: Vec<&str> = output.split("\r\n").filter(|line| !line.starts_with("Date: ")).collect();
+        let without_date: Vec<&str> = output
+            .split("\r\n")
+            .filter(|line| !line.starts_with("Date: "))
+            .collect();
         (summary, without_date.join("\r\n"))
     }
 
@@ -676,7 +706,10 @@ mod tests {
             Ok(Body::from("hello"))
         });
         let (summary, output) = run_amock(&app, "HEAD");
-        assert_eq!(output, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\n");
+        assert_eq!(
+            output,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
+        );
         assert_eq!(summary.bytes_sent, 0);
     }
 

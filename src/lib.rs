@@ -14,4 +14,7 @@ pub mod util;
 
 pub use input::Input;
 pub use simple_server::{ServerConfig, ShutdownHandle, WsgiServer, make_server};
-pub use types::{AppError, Application, Body, Environ, Errors, ExcInfo, HeaderList, StartResponse, StartResponseError, WriteCallable, app_fn};
+pub use types::{
+    AppError, Application, Body, Environ, Errors, ExcInfo, HeaderList, StartResponse, StartResponseError,
+    WriteCallable, app_fn,
+};

@@ -38,7 +38,12 @@ struct Args {
 
 fn parse_args() -> Result<Option<Args>, lexopt::Error> {
     use lexopt::prelude::*;
-    let mut args = Args { host: "127.0.0.1".to_string(), port: 8000, once: false, app: "demo".to_string() };
+    let mut args = Args {
+        host: "127.0.0.1".to_string(),
+        port: 8000,
+        once: false,
+        app: "demo".to_string(),
+    };
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
@@ -68,7 +73,10 @@ fn hello_app(_environ: &mut Environ, start_response: StartResponse) -> Result<Bo
 
 /// `echo`: stream the request body back, 64 KiB at a time, never holding it whole.
 fn echo_app(environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
-    let content_type = environ.get("CONTENT_TYPE").unwrap_or("application/octet-stream").to_string();
+    let content_type = environ
+        .get("CONTENT_TYPE")
+        .unwrap_or("application/octet-stream")
+        .to_string();
     let mut headers = vec![("Content-Type".to_string(), content_type)];
     if let Some(length) = environ.get("CONTENT_LENGTH").filter(|length| !length.is_empty()) {
         headers.push(("Content-Length".to_string(), length.to_string()));
@@ -126,7 +134,11 @@ fn main() -> ExitCode {
     let address = server.server_address();
     println!("Serving HTTP on {} port {} ...", address.ip(), address.port());
     let _ = std::io::stdout().flush();
-    let result = if args.once { server.handle_request() } else { server.serve_forever() };
+    let result = if args.once {
+        server.handle_request()
+    } else {
+        server.serve_forever()
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -46,7 +46,12 @@ impl ThreadPool {
     /// A pool with `min_threads` workers started now (at least 1), growing
     /// up to `max_threads`. `queue_bound` jobs may wait; past that,
     /// `execute` blocks (back-pressure on the accept loop).
-    pub(crate) fn new(min_threads: usize, max_threads: usize, queue_bound: usize, grace_period: Duration) -> ThreadPool {
+    pub(crate) fn new(
+        min_threads: usize,
+        max_threads: usize,
+        queue_bound: usize,
+        grace_period: Duration,
+    ) -> ThreadPool {
         let max_threads = max_threads.max(1);
         let min_threads = min_threads.clamp(1, max_threads);
         let (sender, receiver) = mpsc::sync_channel(queue_bound);
@@ -122,10 +127,18 @@ impl Drop for ThreadPool {
         while counts.live > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                log::warn!("{} request(s) still running after the grace period; not waiting for them", counts.live);
+                log::warn!(
+                    "{} request(s) still running after the grace period; not waiting for them",
+                    counts.live
+                );
                 return;
             }
-            counts = self.shared.worker_exited.wait_timeout(counts, left).unwrap_or_else(|e| e.into_inner()).0;
+            counts = self
+                .shared
+                .worker_exited
+                .wait_timeout(counts, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
     }
 }

@@ -48,7 +48,7 @@ pub const SERVER_SOFTWARE: &str = concat!("WSGIServer/0.2 wsgiref-rs/", env!("CA
 ///     ..wsgiref::ServerConfig::default()
 /// };
 /// let server = wsgiref::WsgiServer::with_config("127.0.0.1", 0, wsgiref::simple_server::demo_app, config)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), wsgiref::AppError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -129,7 +129,7 @@ impl Default for ServerConfig {
 /// });
 /// server.handle_request()?;
 /// assert!(client.join().unwrap().contains("PATH_INFO = '/xyz'"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
 /// Mirrors `wsgiref.simple_server.WSGIServer`.
@@ -178,7 +178,7 @@ struct ControlState {
 /// ```
 /// let server = wsgiref::make_server("127.0.0.1", 0, wsgiref::simple_server::demo_app)?;
 /// assert_ne!(server.server_address().port(), 0);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
 /// Mirrors `wsgiref.simple_server.make_server`.
@@ -198,7 +198,7 @@ impl WsgiServer {
     /// ```
     /// let config = wsgiref::ServerConfig { max_threads: 4, ..Default::default() };
     /// let server = wsgiref::WsgiServer::with_config("127.0.0.1", 0, wsgiref::simple_server::demo_app, config)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn with_config(
         host: &str,
@@ -213,7 +213,11 @@ impl WsgiServer {
         let base_environ = setup_environ(address);
         Ok(WsgiServer {
             listener,
-            shared: Arc::new(ServerShared { application: Box::new(application), config, base_environ }),
+            shared: Arc::new(ServerShared {
+                application: Box::new(application),
+                config,
+                base_environ,
+            }),
             control: Arc::new(Control::default()),
         })
     }
@@ -225,11 +229,13 @@ impl WsgiServer {
     /// ```
     /// let server = wsgiref::make_server("127.0.0.1", 0, wsgiref::simple_server::demo_app)?;
     /// assert!(server.server_address().ip().is_loopback());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn server_address(&self) -> SocketAddr {
         // A bound listener always has an address; fall back to the base environ's port.
-        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
     /// Handle one request on the calling thread, then return.
@@ -273,7 +279,7 @@ impl WsgiServer {
     /// let serving = std::thread::spawn(move || server.serve_forever());
     /// stopper.shutdown();
     /// serving.join().unwrap()?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     ///
     /// Mirrors `socketserver.BaseServer.serve_forever`.
@@ -282,7 +288,12 @@ impl WsgiServer {
             return Ok(());
         }
         let config = &self.shared.config;
-        let mut pool = ThreadPool::new(config.min_threads, config.max_threads, config.min_threads, config.shutdown_grace);
+        let mut pool = ThreadPool::new(
+            config.min_threads,
+            config.max_threads,
+            config.min_threads,
+            config.shutdown_grace,
+        );
         while !self.control.stop_requested() {
             match self.listener.accept() {
                 Ok((stream, client_address)) => {
@@ -314,16 +325,21 @@ impl WsgiServer {
     /// let server = wsgiref::make_server("127.0.0.1", 0, wsgiref::simple_server::demo_app)?;
     /// let handle = server.shutdown_handle();
     /// let copy = handle.clone();
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        ShutdownHandle { control: Arc::clone(&self.control), address: self.server_address() }
+        ShutdownHandle {
+            control: Arc::clone(&self.control),
+            address: self.server_address(),
+        }
     }
 }
 
 impl std::fmt::Debug for WsgiServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WsgiServer").field("address", &self.server_address()).finish_non_exhaustive()
+        f.debug_struct("WsgiServer")
+            .field("address", &self.server_address())
+            .finish_non_exhaustive()
     }
 }
 
@@ -366,7 +382,9 @@ impl ShutdownHandle {
 
 impl std::fmt::Debug for ShutdownHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShutdownHandle").field("address", &self.address).finish()
+        f.debug_struct("ShutdownHandle")
+            .field("address", &self.address)
+            .finish()
     }
 }
 
@@ -431,7 +449,13 @@ fn getfqdn(host: &str) -> String {
     let hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
     let entries: Vec<Vec<&str>> = hosts
         .lines()
-        .map(|line| line.split('#').next().unwrap_or_default().split_whitespace().collect::<Vec<&str>>())
+        .map(|line| {
+            line.split('#')
+                .next()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<&str>>()
+        })
         .filter(|fields| fields.len() >= 2)
         .collect();
     // gethostbyaddr(name): a name is first resolved to its address.
@@ -443,7 +467,11 @@ fn getfqdn(host: &str) -> String {
         },
     };
     match entries.iter().find(|fields| fields[0] == address) {
-        Some(fields) => fields[1..].iter().find(|alias| alias.contains('.')).unwrap_or(&fields[1]).to_string(),
+        Some(fields) => fields[1..]
+            .iter()
+            .find(|alias| alias.contains('.'))
+            .unwrap_or(&fields[1])
+            .to_string(),
         None => name,
     }
 }
@@ -506,7 +534,12 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
     let mut handler = SimpleHandler::new(out);
     handler.server_software = Some(SERVER_SOFTWARE.to_string());
     let summary = handler.run(&*shared.application, environ);
-    http::log_request(&client, &request_line, summary.status.unwrap_or(500), Some(summary.bytes_sent));
+    http::log_request(
+        &client,
+        &request_line,
+        summary.status.unwrap_or(500),
+        Some(summary.bytes_sent),
+    );
     finish_connection(&stream, config);
     Handled::Request
 }
@@ -552,7 +585,11 @@ pub struct WsgiRequestHandler<'a> {
 
 impl<'a> WsgiRequestHandler<'a> {
     fn new(shared: &'a ServerShared, stream: &'a TcpStream, client_address: SocketAddr) -> WsgiRequestHandler<'a> {
-        WsgiRequestHandler { shared, stream, client_address }
+        WsgiRequestHandler {
+            shared,
+            stream,
+            client_address,
+        }
     }
 
     /// The environ for `head`: the server's base keys, the request's CGI
@@ -575,7 +612,11 @@ impl<'a> WsgiRequestHandler<'a> {
         environ.insert("PATH_INFO", unquote(&target.path));
         environ.insert("QUERY_STRING", target.query.clone());
         environ.insert("REMOTE_ADDR", self.client_address.ip().to_string());
-        let content_type = head.get_all("Content-Type").first().map_or("text/plain", |v| v).to_string();
+        let content_type = head
+            .get_all("Content-Type")
+            .first()
+            .map_or("text/plain", |v| v)
+            .to_string();
         environ.insert("CONTENT_TYPE", content_type);
         if let Some(length) = head.get_all("Content-Length").first().filter(|v| !v.is_empty()) {
             environ.insert("CONTENT_LENGTH", length.to_string());
@@ -605,7 +646,9 @@ impl<'a> WsgiRequestHandler<'a> {
 
 impl std::fmt::Debug for WsgiRequestHandler<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WsgiRequestHandler").field("client_address", &self.client_address).finish_non_exhaustive()
+        f.debug_struct("WsgiRequestHandler")
+            .field("client_address", &self.client_address)
+            .finish_non_exhaustive()
     }
 }
 
@@ -690,7 +733,7 @@ fn unquote(text: &str) -> String {
 /// let body = wsgiref::simple_server::demo_app(&mut environ, start_response)?;
 /// let text = String::from_utf8(body.map(|c| c.unwrap()).flatten().collect())?;
 /// assert!(text.starts_with("Hello world!\n\nPATH_INFO = '/xyz'\n"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
 /// Mirrors `wsgiref.simple_server.demo_app`.

@@ -64,7 +64,7 @@ pub type AppError = Box<dyn Error + Send + Sync>;
 ///     Ok(Body::from("Hello world!\n"))
 /// }
 /// let server = wsgiref::make_server("127.0.0.1", 0, hello)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
 /// Spec: PEP 3333 "The Application/Framework Side".
@@ -85,9 +85,9 @@ pub trait Application: Send + Sync {
     ///     Ok(wsgiref::Body::empty())
     /// });
     /// let (start_response, seen) = StartResponse::recorder();
-    /// let body = app.call(&mut Environ::new(), start_response)?;
+    /// let body = Application::call(&app, &mut Environ::new(), start_response)?;
     /// assert_eq!(seen.borrow().as_ref().unwrap().0, "204 No Content");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError>;
 }
@@ -128,7 +128,7 @@ impl Application for Box<dyn Application> {
 ///     Ok(wsgiref::Body::from(path))
 /// });
 /// # let _ = wsgiref::make_server("127.0.0.1", 0, app)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), wsgiref::AppError>(())
 /// ```
 pub fn app_fn<F>(f: F) -> F
 where
@@ -288,7 +288,7 @@ impl Environ {
     /// environ.input = wsgiref::Input::from_bytes(b"data".to_vec());
     /// let mut input = environ.take_input();
     /// assert_eq!(input.read_bytes(100)?, b"data");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn take_input(&mut self) -> Input {
         std::mem::replace(&mut self.input, Input::empty())
@@ -408,7 +408,7 @@ type StartResponseFn = dyn Fn(String, HeaderList, Option<ExcInfo>) -> Result<Wri
 /// let (start_response, seen) = StartResponse::recorder();
 /// let _body = app.call(&mut Environ::new(), start_response)?;
 /// assert!(seen.borrow().as_ref().unwrap().1.iter().any(|(name, _)| name == "Server-Timing"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
 /// Spec: PEP 3333 "The start_response() Callable".
@@ -429,13 +429,15 @@ impl StartResponse {
     ///     Ok(WriteCallable::new(|_data| Ok(())))
     /// });
     /// start_response.call("200 OK", [("Content-Type", "text/plain")])?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn new<F>(callable: F) -> StartResponse
     where
         F: Fn(String, HeaderList, Option<ExcInfo>) -> Result<WriteCallable, StartResponseError> + 'static,
     {
-        StartResponse { callable: Rc::new(callable) }
+        StartResponse {
+            callable: Rc::new(callable),
+        }
     }
 
     /// `start_response(status, response_headers)`.
@@ -454,7 +456,7 @@ impl StartResponse {
     /// let (start_response, seen) = wsgiref::StartResponse::recorder();
     /// start_response.call("404 Not Found", [("Content-Type", "text/plain")])?;
     /// assert_eq!(seen.borrow().as_ref().unwrap().0, "404 Not Found");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn call<S, I, K, V>(&self, status: S, headers: I) -> Result<WriteCallable, StartResponseError>
     where
@@ -485,7 +487,7 @@ impl StartResponse {
     /// let error = ExcInfo::new("database is down");
     /// start_response.call_with_exc_info("500 Oops", vec![], Some(error))?;
     /// assert_eq!(seen.borrow().as_ref().unwrap().0, "500 Oops");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn call_with_exc_info(
         &self,
@@ -509,7 +511,7 @@ impl StartResponse {
     /// assert!(seen.borrow().is_none());
     /// start_response.call("200 OK", [("A", "b")])?;
     /// assert_eq!(seen.borrow().as_ref().unwrap().1, [("A".to_string(), "b".to_string())]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     #[allow(clippy::type_complexity)] // the shape is spelled out so readers see it
     pub fn recorder() -> (StartResponse, Rc<std::cell::RefCell<Option<(String, HeaderList)>>>) {
@@ -568,7 +570,9 @@ impl WriteCallable {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn new(callable: impl Fn(&[u8]) -> io::Result<()> + 'static) -> WriteCallable {
-        WriteCallable { callable: Rc::new(callable) }
+        WriteCallable {
+            callable: Rc::new(callable),
+        }
     }
 
     /// Send `data` (bytes) to the client now, after the headers if they are
@@ -702,10 +706,16 @@ impl fmt::Display for StartResponseError {
                 write!(f, "headers already sent; re-raising exc_info: {}", exc_info.error)
             }
             StartResponseError::BadStatus(status) => {
-                write!(f, "status {status:?} is not a 3-digit code, a space and a reason phrase")
+                write!(
+                    f,
+                    "status {status:?} is not a 3-digit code, a space and a reason phrase"
+                )
             }
             StartResponseError::InformationalStatus(status) => {
-                write!(f, "status {status:?} is informational (1xx), which applications cannot send")
+                write!(
+                    f,
+                    "status {status:?} is informational (1xx), which applications cannot send"
+                )
             }
             StartResponseError::ControlCharacter { part, value } => {
                 write!(f, "{part} {value:?} contains CR, LF or NUL")
@@ -782,7 +792,11 @@ impl Body {
         I: IntoIterator<Item = Result<Vec<u8>, AppError>>,
         I::IntoIter: 'static,
     {
-        Body { chunks: Box::new(chunks.into_iter()), single_chunk: false, on_close: Vec::new() }
+        Body {
+            chunks: Box::new(chunks.into_iter()),
+            single_chunk: false,
+            on_close: Vec::new(),
+        }
     }
 
     /// A body from chunks that cannot fail (strings, byte vectors).
@@ -924,7 +938,9 @@ impl From<String> for Body {
 
 impl fmt::Debug for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Body").field("single_chunk", &self.single_chunk).finish_non_exhaustive()
+        f.debug_struct("Body")
+            .field("single_chunk", &self.single_chunk)
+            .finish_non_exhaustive()
     }
 }
 
@@ -957,7 +973,10 @@ impl Errors {
     /// # let _ = errors;
     /// ```
     pub fn to_log() -> Errors {
-        Errors { line: Vec::new(), captured: None }
+        Errors {
+            line: Vec::new(),
+            captured: None,
+        }
     }
 
     /// Errors that are kept in memory too, for tests: everything written is
@@ -975,7 +994,13 @@ impl Errors {
     #[allow(clippy::type_complexity)] // the shape is spelled out so readers see it
     pub fn capture() -> (Errors, Rc<std::cell::RefCell<Vec<u8>>>) {
         let captured = Rc::new(std::cell::RefCell::new(Vec::new()));
-        (Errors { line: Vec::new(), captured: Some(Rc::clone(&captured)) }, captured)
+        (
+            Errors {
+                line: Vec::new(),
+                captured: Some(Rc::clone(&captured)),
+            },
+            captured,
+        )
     }
 
     fn log_line(&mut self) {

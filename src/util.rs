@@ -44,7 +44,11 @@ impl<R: Read> FileWrapper<R> {
     /// assert_eq!(wrapper.count(), 0);
     /// ```
     pub fn new(reader: R, block_size: usize) -> FileWrapper<R> {
-        let block_size = if block_size == 0 { DEFAULT_BLOCK_SIZE } else { block_size };
+        let block_size = if block_size == 0 {
+            DEFAULT_BLOCK_SIZE
+        } else {
+            block_size
+        };
         FileWrapper { reader, block_size }
     }
 
@@ -82,7 +86,12 @@ impl<R: Read> Iterator for FileWrapper<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let mut block = Vec::with_capacity(self.block_size);
-        match self.reader.by_ref().take(self.block_size as u64).read_to_end(&mut block) {
+        match self
+            .reader
+            .by_ref()
+            .take(self.block_size as u64)
+            .read_to_end(&mut block)
+        {
             Ok(0) => None,
             Ok(_) => Some(Ok(block)),
             Err(error) => Some(Err(error.into())),
@@ -92,7 +101,9 @@ impl<R: Read> Iterator for FileWrapper<R> {
 
 impl<R> fmt::Debug for FileWrapper<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FileWrapper").field("block_size", &self.block_size).finish_non_exhaustive()
+        f.debug_struct("FileWrapper")
+            .field("block_size", &self.block_size)
+            .finish_non_exhaustive()
     }
 }
 
@@ -185,13 +196,14 @@ pub fn to_bytes(native: &str) -> Option<Vec<u8>> {
 /// let environ_path = "/caf\u{c3}\u{a9}";
 /// assert_eq!(wsgiref::util::decode_utf8(environ_path)?, "/café");
 /// assert!(wsgiref::util::decode_utf8("/\u{ff}").is_err());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
 /// Spec: PEP 3333 "Unicode Issues".
 pub fn decode_utf8(native: &str) -> Result<String, AppError> {
     let bytes = to_bytes(native).ok_or_else(|| format!("{native:?} is not a native (latin-1) string"))?;
-    String::from_utf8(bytes).map_err(|error| format!("{native:?} is not valid UTF-8 once encoded as latin-1: {error}").into())
+    String::from_utf8(bytes)
+        .map_err(|error| format!("{native:?} is not valid UTF-8 once encoded as latin-1: {error}").into())
 }
 
 /// Python's `repr` of a `str`: what `demo_app` prints for each value.
@@ -212,7 +224,11 @@ pub fn decode_utf8(native: &str) -> Result<String, AppError> {
 /// Mirrors CPython's `unicode_repr` (Objects/unicodeobject.c) for
 /// characters up to U+00FF; above that, characters print as themselves.
 pub fn python_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(text.len() + 2);
     out.push(quote);
     for c in text.chars() {

@@ -1,0 +1,113 @@
+//! Helpers shared by the integration tests: start the real server on
+//! `127.0.0.1:0`, send exact bytes, read the response to EOF.
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use wsgiref::{Application, ServerConfig, ShutdownHandle, WsgiServer};
+
+/// A server running `serve_forever` on a thread; stopped when dropped.
+pub struct TestServer {
+    pub address: SocketAddr,
+    shutdown: ShutdownHandle,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    pub fn start(app: impl Application + 'static) -> TestServer {
+        TestServer::start_with_config(app, ServerConfig::default())
+    }
+
+    pub fn start_with_config(app: impl Application + 'static, config: ServerConfig) -> TestServer {
+        let server = WsgiServer::with_config("127.0.0.1", 0, app, config).expect("bind 127.0.0.1:0");
+        let address = server.server_address();
+        let shutdown = server.shutdown_handle();
+        let thread = std::thread::spawn(move || server.serve_forever());
+        TestServer {
+            address,
+            shutdown,
+            thread: Some(thread),
+        }
+    }
+
+    /// Send `request` and read the whole response (the server closes).
+    pub fn send(&self, request: &[u8]) -> Vec<u8> {
+        send(self.address, request)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.shutdown();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Connect, write `request`, half-close, read to EOF (10 s at most).
+pub fn send(address: SocketAddr, request: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(request).expect("write request");
+    let _ = stream.shutdown(Shutdown::Write);
+    read_to_end(&mut stream)
+}
+
+/// Read until EOF; a reset after some bytes ends the read too.
+pub fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
+    let mut response = Vec::new();
+    let mut block = [0u8; 65536];
+    loop {
+        match stream.read(&mut block) {
+            Ok(0) => break,
+            Ok(count) => response.extend_from_slice(&block[..count]),
+            Err(error) => panic!("reading the response failed after {} bytes: {error}", response.len()),
+        }
+    }
+    response
+}
+
+/// Split a response into its head (as text, without the final blank line)
+/// and its body bytes.
+pub fn split_response(response: &[u8]) -> (String, Vec<u8>) {
+    let end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response head");
+    let head = String::from_utf8_lossy(&response[..end]).into_owned();
+    (head, response[end + 4..].to_vec())
+}
+
+/// The head with the `Date:` line replaced by `Date: <DATE>`.
+pub fn without_date(head: &str) -> String {
+    head.split("\r\n")
+        .map(|line| {
+            if line.starts_with("Date: ") {
+                "Date: <DATE>"
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+/// The value of the first header called `name` (case-insensitive).
+pub fn header(head: &str, name: &str) -> Option<String> {
+    head.split("\r\n").skip(1).find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+    })
+}
+
+/// The status code of a response head.
+pub fn status(head: &str) -> u16 {
+    head.split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status line")
+}

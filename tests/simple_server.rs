@@ -1,0 +1,123 @@
+//! The server end to end over real sockets: demo_app, handle_request,
+//! serve_forever + shutdown, HEAD, Connection: close, Date/Server.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use common::{TestServer, header, split_response, status, without_date};
+use wsgiref::simple_server::{SERVER_SOFTWARE, demo_app};
+
+#[test]
+fn demo_app_exact_bytes() {
+    let server = TestServer::start(demo_app);
+    let response = server.send(b"GET /xyz?abc HTTP/1.0\r\n\r\n");
+    let (head, body) = split_response(&response);
+    let port = server.address.port();
+    let expected_body = format!(
+        "Hello world!\n\n\
+CONTENT_LENGTH = ''\n\
+CONTENT_TYPE = 'text/plain'\n\
+GATEWAY_INTERFACE = 'CGI/1.1'\n\
+PATH_INFO = '/xyz'\n\
+QUERY_STRING = 'abc'\n\
+REMOTE_ADDR = '127.0.0.1'\n\
+REMOTE_HOST = ''\n\
+REQUEST_METHOD = 'GET'\n\
+SCRIPT_NAME = ''\n\
+SERVER_NAME = 'localhost'\n\
+SERVER_PORT = '{port}'\n\
+SERVER_PROTOCOL = 'HTTP/1.0'\n\
+SERVER_SOFTWARE = '{SERVER_SOFTWARE}'\n\
+wsgi.errors = <wsgiref::Errors>\n\
+wsgi.file_wrapper = <wsgiref::util::FileWrapper>\n\
+wsgi.input = <wsgiref::Input>\n\
+wsgi.multiprocess = False\n\
+wsgi.multithread = True\n\
+wsgi.run_once = False\n\
+wsgi.url_scheme = 'http'\n\
+wsgi.version = (1, 0)\n"
+    );
+    assert_eq!(String::from_utf8(body).unwrap(), expected_body);
+    assert_eq!(
+        without_date(&head),
+        format!(
+            "HTTP/1.1 200 OK\r\nDate: <DATE>\r\nServer: {SERVER_SOFTWARE}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close",
+            expected_body.len()
+        )
+    );
+}
+
+#[test]
+fn handle_request_returns_after_exactly_one_request() {
+    let server = wsgiref::make_server("127.0.0.1", 0, demo_app).unwrap();
+    let address = server.server_address();
+    // A pre-connection that never sends a byte does not count.
+    let idle = TcpStream::connect(address).unwrap();
+    drop(idle);
+    let client = std::thread::spawn(move || common::send(address, b"GET / HTTP/1.0\r\n\r\n"));
+    server.handle_request().unwrap();
+    let response = client.join().unwrap();
+    assert!(response.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    // The server handled one request and returned: a second client is not answered.
+    let mut second = TcpStream::connect(address).unwrap();
+    second.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    second.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    let mut buffer = [0u8; 16];
+    assert!(
+        second.read(&mut buffer).is_err(),
+        "nobody should answer after handle_request returned"
+    );
+}
+
+#[test]
+fn serve_forever_returns_soon_after_shutdown() {
+    let server = wsgiref::make_server("127.0.0.1", 0, demo_app).unwrap();
+    let address = server.server_address();
+    let stopper = server.shutdown_handle();
+    let serving = std::thread::spawn(move || server.serve_forever());
+    for _ in 0..3 {
+        assert!(common::send(address, b"GET / HTTP/1.0\r\n\r\n").starts_with(b"HTTP/1.1 200"));
+    }
+    let started = Instant::now();
+    stopper.shutdown();
+    serving.join().unwrap().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    // The listening socket is released once the server is dropped.
+    assert!(TcpStream::connect(address).is_err());
+}
+
+#[test]
+fn head_sends_headers_but_no_body() {
+    let server = TestServer::start(demo_app);
+    let get = server.send(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+    let head_response = server.send(b"HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n");
+    let (get_head, get_body) = split_response(&get);
+    let (head_head, head_body) = split_response(&head_response);
+    assert!(head_body.is_empty());
+    assert_eq!(
+        header(&head_head, "Content-Length"),
+        header(&get_head, "Content-Length").map(|l| {
+            // HEAD's environ says REQUEST_METHOD = 'HEAD' (one byte less than 'GET ' + 1)
+            (l.parse::<usize>().unwrap() + 1).to_string()
+        })
+    );
+    assert!(!get_body.is_empty());
+    assert_eq!(status(&head_head), 200);
+}
+
+#[test]
+fn every_response_says_connection_close_date_and_server() {
+    let server = TestServer::start(demo_app);
+    let (head, _) = split_response(&server.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+    assert_eq!(header(&head, "Connection").as_deref(), Some("close"));
+    assert_eq!(header(&head, "Server").as_deref(), Some(SERVER_SOFTWARE));
+    let date = header(&head, "Date").unwrap();
+    assert!(date.ends_with(" GMT") && date.len() == 29, "date {date:?}");
+}
