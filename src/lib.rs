@@ -18,3 +18,8 @@ pub use types::{
     AppError, Application, Body, Environ, Errors, ExcInfo, HeaderList, StartResponse, StartResponseError,
     WriteCallable, app_fn,
 };
+
+/// The README's examples, compiled and run as doctests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
