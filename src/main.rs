@@ -4,7 +4,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use wsgiref::{AppError, Body, Environ, StartResponse, WsgiServer};
+use wsgiref::WsgiServer;
+use wsgiref::simple_server::{demo_app, echo_app, hello_app};
 
 const HELP: &str = "\
 Serve a WSGI application over HTTP, like `python -m wsgiref.simple_server`.
@@ -65,32 +66,6 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
     Ok(Some(args))
 }
 
-/// `hello`: the smallest application, as the benchmarks use it.
-fn hello_app(_environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
-    start_response.call("200 OK", [("Content-Type", "text/plain")])?;
-    Ok(Body::from("Hello world!\n"))
-}
-
-/// `echo`: stream the request body back, 64 KiB at a time, never holding it whole.
-fn echo_app(environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
-    let content_type = environ
-        .get("CONTENT_TYPE")
-        .unwrap_or("application/octet-stream")
-        .to_string();
-    let mut headers = vec![("Content-Type".to_string(), content_type)];
-    if let Some(length) = environ.get("CONTENT_LENGTH").filter(|length| !length.is_empty()) {
-        headers.push(("Content-Length".to_string(), length.to_string()));
-    }
-    start_response.call("200 OK", headers)?;
-    let mut input = environ.take_input();
-    let chunks = std::iter::from_fn(move || match input.read_bytes(64 * 1024) {
-        Ok(chunk) if chunk.is_empty() => None,
-        Ok(chunk) => Some(Ok(chunk)),
-        Err(error) => Some(Err(error.into())),
-    });
-    Ok(Body::new(chunks))
-}
-
 fn init_logging() {
     use env_logger::Env;
     env_logger::Builder::from_env(Env::default().default_filter_or("info"))
@@ -116,7 +91,7 @@ fn main() -> ExitCode {
     };
     init_logging();
     let server = match args.app.as_str() {
-        "demo" => wsgiref::make_server(&args.host, args.port, wsgiref::simple_server::demo_app),
+        "demo" => wsgiref::make_server(&args.host, args.port, demo_app),
         "hello" => wsgiref::make_server(&args.host, args.port, hello_app),
         "echo" => wsgiref::make_server(&args.host, args.port, echo_app),
         other => {

@@ -9,7 +9,7 @@
 //! others. Extra workers exit after `idle_timeout` without work.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -173,10 +173,8 @@ impl Worker {
         let receiver = self.shared.receiver.lock().unwrap_or_else(|e| e.into_inner());
         match self.idle_timeout {
             None => receiver.recv().ok(),
-            Some(timeout) => match receiver.recv_timeout(timeout) {
-                Ok(job) => Some(job),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-            },
+            // Timed out or disconnected: either way this extra worker exits.
+            Some(timeout) => receiver.recv_timeout(timeout).ok(),
         }
     }
 

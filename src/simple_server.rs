@@ -746,6 +746,65 @@ pub fn demo_app(environ: &mut Environ, start_response: StartResponse) -> Result<
     Ok(Body::from(text))
 }
 
+/// The smallest application: `200 OK`, `text/plain`, body `Hello world!\n`
+/// (what the benchmarks serve).
+///
+/// # Errors
+///
+/// None in practice (only what `start_response` returns).
+///
+/// # Example
+///
+/// ```
+/// let (start_response, _) = wsgiref::StartResponse::recorder();
+/// let body = wsgiref::simple_server::hello_app(&mut wsgiref::Environ::new(), start_response)?;
+/// assert_eq!(body.map(|c| c.unwrap()).collect::<Vec<_>>(), [b"Hello world!\n".to_vec()]);
+/// # Ok::<(), wsgiref::AppError>(())
+/// ```
+pub fn hello_app(_environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
+    start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+    Ok(Body::from("Hello world!\n"))
+}
+
+/// Stream the request body back, 64 KiB at a time, never holding it whole.
+/// The response has the request's `Content-Type` (default
+/// `application/octet-stream`) and, when the request declared one, its
+/// `Content-Length`.
+///
+/// # Errors
+///
+/// A read error of `wsgi.input` (client gone, timeout, bad chunk) ends the
+/// body with that error: the server logs it and closes the connection.
+///
+/// # Example
+///
+/// ```
+/// let mut environ = wsgiref::Environ::new();
+/// environ.input = wsgiref::Input::from_bytes(b"ping".to_vec());
+/// let (start_response, _) = wsgiref::StartResponse::recorder();
+/// let body = wsgiref::simple_server::echo_app(&mut environ, start_response)?;
+/// assert_eq!(body.map(|c| c.unwrap()).flatten().collect::<Vec<u8>>(), b"ping");
+/// # Ok::<(), wsgiref::AppError>(())
+/// ```
+pub fn echo_app(environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
+    let content_type = environ
+        .get("CONTENT_TYPE")
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let mut headers = vec![("Content-Type".to_string(), content_type)];
+    if let Some(length) = environ.get("CONTENT_LENGTH").filter(|length| !length.is_empty()) {
+        headers.push(("Content-Length".to_string(), length.to_string()));
+    }
+    start_response.call("200 OK", headers)?;
+    let mut input = environ.take_input();
+    let chunks = std::iter::from_fn(move || match input.read_bytes(64 * 1024) {
+        Ok(chunk) if chunk.is_empty() => None,
+        Ok(chunk) => Some(Ok(chunk)),
+        Err(error) => Some(Err(error.into())),
+    });
+    Ok(Body::new(chunks))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -553,8 +553,10 @@ impl fmt::Debug for StartResponse {
 /// Spec: PEP 3333 "The write() Callable".
 #[derive(Clone)]
 pub struct WriteCallable {
-    callable: Rc<dyn Fn(&[u8]) -> io::Result<()>>,
+    callable: Rc<WriteFn>,
 }
+
+type WriteFn = dyn Fn(&[u8]) -> io::Result<()>;
 
 impl WriteCallable {
     /// Build a write callable from a function of the bytes to send.

@@ -1,0 +1,123 @@
+//! The `wsgiref` command as a user runs it: `--port 0`, the printed line,
+//! `--once`, `--app`, `--help`, bad arguments.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{split_response, status};
+
+/// Start the binary and read the port from its `Serving HTTP on HOST port PORT ...` line.
+fn start(args: &[&str]) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wsgiref");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let rest = line
+        .strip_prefix("Serving HTTP on 127.0.0.1 port ")
+        .unwrap_or_else(|| panic!("first line {line:?}"));
+    let port: u16 = rest.strip_suffix(" ...\n").unwrap().parse().unwrap();
+    (child, SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Some(exit) = child.try_wait().unwrap() {
+            return Some(exit);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn once_serves_demo_app_and_exits_zero() {
+    let (mut child, address) = start(&["--port", "0", "--once"]);
+    let (head, body) = split_response(&common::send(address, b"GET /xyz?abc HTTP/1.1\r\nHost: x\r\n\r\n"));
+    assert_eq!(status(&head), 200);
+    assert!(String::from_utf8(body).unwrap().contains("PATH_INFO = '/xyz'\n"));
+    let exit = wait_with_timeout(&mut child, Duration::from_secs(10)).expect("--once exits");
+    assert!(exit.success());
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    let line = log
+        .lines()
+        .find(|line| line.contains("\"GET /xyz?abc HTTP/1.1\""))
+        .expect("an access-log line");
+    assert!(line.starts_with("127.0.0.1 - - ["), "{line}");
+    assert!(line.contains("\" 200 "), "{line}");
+}
+
+#[test]
+fn serves_forever_with_the_hello_app() {
+    let (mut child, address) = start(&["--port", "0", "--app", "hello"]);
+    for _ in 0..3 {
+        let (head, body) = split_response(&common::send(address, b"GET / HTTP/1.0\r\n\r\n"));
+        assert_eq!((status(&head), body.as_slice()), (200, &b"Hello world!\n"[..]));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "still serving");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn echo_app_from_the_command_line() {
+    let (mut child, address) = start(&["--port", "0", "--app", "echo", "--once"]);
+    let (head, body) = split_response(&common::send(
+        address,
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+    ));
+    assert_eq!((status(&head), body.as_slice()), (200, &b"hello"[..]));
+    assert!(
+        wait_with_timeout(&mut child, Duration::from_secs(10))
+            .unwrap()
+            .success()
+    );
+}
+
+#[test]
+fn help_explains_every_option() {
+    let output = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for option in ["--host", "--port", "--once", "--app", "demo", "hello", "echo"] {
+        assert!(help.contains(option), "--help does not mention {option}");
+    }
+}
+
+#[test]
+fn bad_arguments_exit_two_with_a_message() {
+    for args in [&["--port", "http"][..], &["--bogus"], &["--app", "nope"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_wsgiref")).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "args {args:?}");
+        let message = String::from_utf8(output.stderr).unwrap();
+        assert!(message.starts_with("wsgiref: "), "args {args:?}: {message}");
+        assert!(!message.contains("panicked"));
+    }
+}
+
+#[test]
+fn a_taken_port_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+        .args(["--port", &port])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let message = String::from_utf8(output.stderr).unwrap();
+    assert!(message.contains(&port) && !message.contains("panicked"), "{message}");
+}
