@@ -1,5 +1,108 @@
-//! wsgiref for Rust: the Web Server Gateway Interface (PEP 3333) and its
-//! reference server.
+//! # wsgiref for Rust
+//!
+//! The Web Server Gateway Interface ([PEP 3333]) and its reference server,
+//! re-made in Rust with the modules of Python's `wsgiref`. An *application*
+//! is called once per request with an *environ* and a `start_response`
+//! handle, and returns the response body:
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use wsgiref::{make_server, AppError, Body, Environ, StartResponse};
+//!
+//! fn hello(environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
+//!     let name = environ.get("QUERY_STRING").unwrap_or("").to_string();
+//!     start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+//!     Ok(Body::from(format!("Hello, {name}!\n")))
+//! }
+//!
+//! let server = make_server("127.0.0.1", 0, hello)?;
+//! let address = server.server_address();
+//! let client = std::thread::spawn(move || -> std::io::Result<String> {
+//!     let mut stream = std::net::TcpStream::connect(address)?;
+//!     stream.write_all(b"GET /?world HTTP/1.1\r\nHost: localhost\r\n\r\n")?;
+//!     let mut response = String::new();
+//!     stream.read_to_string(&mut response)?;
+//!     Ok(response)
+//! });
+//! server.handle_request()?;
+//! let response = client.join().unwrap()?;
+//! assert!(response.starts_with("HTTP/1.1 200 OK\r\n"));
+//! assert!(response.ends_with("\r\n\r\nHello, world!\n"));
+//! # Ok::<(), wsgiref::AppError>(())
+//! ```
+//!
+//! Let's walk through this:
+//!
+//! - `hello` is an [`Application`]: any function or closure of this shape,
+//!   or a struct that implements the trait (middleware).
+//! - [`Environ`] holds the CGI keys (`REQUEST_METHOD`, `PATH_INFO`,
+//!   `QUERY_STRING`, `HTTP_HOST`, ...) as latin-1 native strings, and the
+//!   `wsgi.*` keys as typed fields (`environ.input` is `wsgi.input`).
+//! - [`StartResponse::call`] sets the status and headers; it returns the
+//!   legacy [`WriteCallable`]. Headers go out just before the first body bytes.
+//! - [`Body`] is the returned iterable; `Body::from` one value is known to be
+//!   one chunk, so the server adds `Content-Length`. Its close step runs when
+//!   it is dropped, on every path.
+//! - [`make_server`] binds (port 0: any free port); [`WsgiServer::handle_request`]
+//!   serves one request on this thread; [`WsgiServer::serve_forever`] serves
+//!   until a [`ShutdownHandle`] stops it.
+//!
+//! ## The protocol in one picture
+//!
+//! ```text
+//! client ──TCP──▶ accept thread ──bounded channel──▶ worker thread (one per connection)
+//!                   │ read the request head (size + time limits), parse with httparse
+//!                   ▼
+//!                 WsgiRequestHandler ── builds ──▶ Environ (CGI keys + wsgi.* keys)
+//!                   │
+//!                   ▼
+//!                 SimpleHandler::run(application)       (handlers.rs, BaseHandler's steps)
+//!                   │  application.call(&mut environ, start_response)
+//!                   │     start_response(status, headers, exc_info) → write callable
+//!                   │  iterate the body: headers before the first non-empty chunk,
+//!                   │  then the chunks; close the body always
+//!                   ▼
+//! client ◀──TCP── status line + headers + body; half-close, drain, close
+//! ```
+//!
+//! The modules mirror Python's: [`types`], [`util`], [`handlers`],
+//! [`simple_server`]; [`http`] holds what Python gets from `http.server`
+//! (reading the request head under limits, error pages, the access log).
+//!
+//! ## Why blocking I/O
+//!
+//! WSGI is a synchronous protocol: the application reads `wsgi.input` and
+//! yields body chunks with plain calls. A blocking `std::net` server with a
+//! thread per connection (from a bounded pool) is the direct way to run it,
+//! and the easiest to read: no runtime, no futures, the whole request on one
+//! stack. Every wait is bounded by a [`ServerConfig`] limit, so a slow or
+//! idle client costs one thread for a bounded time, never the server.
+//!
+//! ## Log levels
+//!
+//! The crate logs through the [`log`] facade; the `wsgiref` command prints
+//! `info` and above unless `RUST_LOG` says otherwise. As a contract:
+//!
+//! - `error`: an application failed (error, panic, protocol mistake such as
+//!   a header with CR/LF), with its cause; lines written to `wsgi.errors`
+//!   (target `wsgi.errors`).
+//! - `warn`: a client did something wrong (the reason for a 4xx/5xx sent by
+//!   the server), an application sent a body that disagrees with its
+//!   `Content-Length`, `accept()` failed.
+//! - `info`: one access-log line per request, target `wsgiref::access`, in
+//!   Python's form: `127.0.0.1 - - [22/Nov/2026 18:16:30] "GET /xyz?abc HTTP/1.1" 200 1234`.
+//! - `debug`: connections closed without a request, clients that went away
+//!   mid-response, dropped request headers.
+//!
+//! ## Differences from CPython's wsgiref
+//!
+//! The README of the repository lists them all; in short: the process
+//! environment is not copied into the environ, headers with `_` are dropped,
+//! the status line is `HTTP/1.1` with `Connection: close`, HEAD gets no body,
+//! bad application headers are refused, and request framing, limits and
+//! timeouts follow RFC 9112.
+//!
+//! [PEP 3333]: https://peps.python.org/pep-3333/
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
