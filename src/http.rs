@@ -199,12 +199,18 @@ pub fn read_request_head(mut stream: &TcpStream, limits: &HeadLimits) -> Result<
     let deadline = Instant::now() + limits.head_timeout;
     let mut buffer = Vec::with_capacity(2048);
     let mut block = [0u8; 4096];
+    stream
+        .set_read_timeout(Some(limits.head_timeout))
+        .map_err(RequestError::Io)?;
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(RequestError::Timeout);
+        if !buffer.is_empty() {
+            // A second read: only what is left of the head timeout.
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(RequestError::Timeout);
+            }
+            stream.set_read_timeout(Some(left)).map_err(RequestError::Io)?;
         }
-        stream.set_read_timeout(Some(left)).map_err(RequestError::Io)?;
         let count = match stream.read(&mut block) {
             Ok(count) => count,
             Err(error) if is_timeout(&error) => return Err(RequestError::Timeout),

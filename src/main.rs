@@ -4,8 +4,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use wsgiref::WsgiServer;
+use std::time::Duration;
+
 use wsgiref::simple_server::{demo_app, echo_app, hello_app};
+use wsgiref::{ServerConfig, WsgiServer};
 
 const HELP: &str = "\
 Serve a WSGI application over HTTP, like `python -m wsgiref.simple_server`.
@@ -21,6 +23,22 @@ Options:
                    demo   Hello world! and the environ, one key per line
                    hello  200 text/plain 'Hello world!'
                    echo   stream the request body back
+
+Limits (defaults in parentheses; see wsgiref::ServerConfig):
+  --min-threads N              Worker threads started at once (8)
+  --max-threads N              Most worker threads (64)
+  --max-queued-connections N   Accepted connections waiting for a worker (1024)
+  --max-request-line-bytes N   Longest request line; longer gets 414 (8192)
+  --max-head-bytes N           Largest request head; larger gets 431 (32768)
+  --max-header-count N         Most header fields; more gets 431 (100)
+  --max-body-bytes N           Largest request body; larger gets 413 (no limit)
+  --head-timeout SECONDS       Time to receive the request head; 408 after (30)
+  --read-timeout SECONDS       Longest wait for request body bytes (30)
+  --write-timeout SECONDS      Longest wait for the client to take response bytes (30)
+  --drain-timeout SECONDS      Time to discard unread request bytes after the response (2)
+  --max-drain-bytes N          Most unread request bytes discarded after the response (67108864)
+  --shutdown-grace SECONDS     Time requests in flight get to finish at shutdown (30)
+
   -h, --help     Print this help
   -V, --version  Print the version
 
@@ -35,6 +53,7 @@ struct Args {
     port: u16,
     once: bool,
     app: String,
+    config: ServerConfig,
 }
 
 fn parse_args() -> Result<Option<Args>, lexopt::Error> {
@@ -44,7 +63,9 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
         port: 8000,
         once: false,
         app: "demo".to_string(),
+        config: ServerConfig::default(),
     };
+    let config = &mut args.config;
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
@@ -52,6 +73,19 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
             Long("port") => args.port = parser.value()?.parse()?,
             Long("once") => args.once = true,
             Long("app") => args.app = parser.value()?.string()?,
+            Long("min-threads") => config.min_threads = parser.value()?.parse()?,
+            Long("max-threads") => config.max_threads = parser.value()?.parse()?,
+            Long("max-queued-connections") => config.max_queued_connections = parser.value()?.parse()?,
+            Long("max-request-line-bytes") => config.max_request_line_bytes = parser.value()?.parse()?,
+            Long("max-head-bytes") => config.max_head_bytes = parser.value()?.parse()?,
+            Long("max-header-count") => config.max_header_count = parser.value()?.parse()?,
+            Long("max-body-bytes") => config.max_body_bytes = Some(parser.value()?.parse()?),
+            Long("head-timeout") => config.head_timeout = seconds(parser.value()?)?,
+            Long("read-timeout") => config.read_timeout = seconds(parser.value()?)?,
+            Long("write-timeout") => config.write_timeout = seconds(parser.value()?)?,
+            Long("drain-timeout") => config.drain_timeout = seconds(parser.value()?)?,
+            Long("max-drain-bytes") => config.max_drain_bytes = parser.value()?.parse()?,
+            Long("shutdown-grace") => config.shutdown_grace = seconds(parser.value()?)?,
             Short('h') | Long("help") => {
                 print!("{HELP}");
                 return Ok(None);
@@ -64,6 +98,19 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
         }
     }
     Ok(Some(args))
+}
+
+/// A duration given in seconds, such as `30` or `0.5`.
+fn seconds(value: std::ffi::OsString) -> Result<Duration, lexopt::Error> {
+    let text = value.into_string().map_err(lexopt::Error::NonUnicodeValue)?;
+    match text
+        .parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+    {
+        Some(duration) => Ok(duration),
+        None => Err(format!("invalid number of seconds {text:?}").into()),
+    }
 }
 
 fn init_logging() {
@@ -91,9 +138,9 @@ fn main() -> ExitCode {
     };
     init_logging();
     let server = match args.app.as_str() {
-        "demo" => wsgiref::make_server(&args.host, args.port, demo_app),
-        "hello" => wsgiref::make_server(&args.host, args.port, hello_app),
-        "echo" => wsgiref::make_server(&args.host, args.port, echo_app),
+        "demo" => WsgiServer::with_config(&args.host, args.port, demo_app, args.config),
+        "hello" => WsgiServer::with_config(&args.host, args.port, hello_app, args.config),
+        "echo" => WsgiServer::with_config(&args.host, args.port, echo_app, args.config),
         other => {
             eprintln!("wsgiref: unknown application {other:?}; choose demo, hello or echo");
             return ExitCode::from(2);

@@ -23,6 +23,8 @@ struct Counts {
     live: usize,
     /// Workers waiting for a job.
     idle: usize,
+    /// Jobs sent but not yet taken by a worker.
+    queued: usize,
 }
 
 struct Shared {
@@ -78,8 +80,10 @@ impl ThreadPool {
     /// Run `job` on a worker; starts a new worker first when all are busy
     /// and the bound allows.
     pub(crate) fn execute(&mut self, job: impl FnOnce() + Send + 'static) {
-        let counts = self.shared.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let all_busy = counts.idle == 0 && counts.live < self.max_threads;
+        let mut counts = self.shared.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.queued += 1;
+        // More jobs waiting than workers free: every worker is busy.
+        let all_busy = counts.queued > counts.idle && counts.live < self.max_threads;
         drop(counts);
         if all_busy {
             self.spawn_worker(false);
@@ -155,6 +159,9 @@ impl Worker {
             self.set_idle(true);
             let job = self.next_job();
             self.set_idle(false);
+            if job.is_some() {
+                self.shared.counts.lock().unwrap_or_else(|e| e.into_inner()).queued -= 1;
+            }
             let Some(job) = job else { break };
             // Why: a bug in our own code must not kill a worker; application
             // panics are already caught closer to the application.

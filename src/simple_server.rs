@@ -58,6 +58,12 @@ pub struct ServerConfig {
     /// Most worker threads, hence most connections handled at once. Default
     /// 64. At the bound, accepting waits.
     pub max_threads: usize,
+    /// Connections accepted but not yet taken by a worker; at the bound,
+    /// accepting waits. Default 1024. Why: std listens with a fixed backlog
+    /// of 128, and a burst of clients beyond it gets SYNs dropped (1 s
+    /// retries); this queue lets the accept thread keep the backlog empty
+    /// (nginx listens with a backlog of 511).
+    pub max_queued_connections: usize,
     /// Longest request line in bytes, CRLF included; longer gets 414.
     /// Default 8192 (nginx's `large_client_header_buffers` size; gunicorn
     /// uses 4094, CPython 65536).
@@ -96,6 +102,7 @@ impl Default for ServerConfig {
         ServerConfig {
             min_threads: 8,
             max_threads: 64,
+            max_queued_connections: 1024,
             max_request_line_bytes: 8192,
             max_head_bytes: 32 * 1024,
             max_header_count: 100,
@@ -291,7 +298,7 @@ impl WsgiServer {
         let mut pool = ThreadPool::new(
             config.min_threads,
             config.max_threads,
-            config.min_threads,
+            config.max_queued_connections,
             config.shutdown_grace,
         );
         while !self.control.stop_requested() {
@@ -521,6 +528,7 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
         }
     };
     let request_line = head.request_line();
+    let body_expected = framing != BodyFraming::Length(0) || !head.leftover.is_empty();
     let environ = match WsgiRequestHandler::new(shared, &stream, client_address).get_environ(head, framing) {
         Ok(environ) => environ,
         Err(error) => {
@@ -540,7 +548,9 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
         summary.status.unwrap_or(500),
         Some(summary.bytes_sent),
     );
-    finish_connection(&stream, config);
+    if body_expected || has_pending_bytes(&stream) {
+        finish_connection(&stream, config);
+    }
     Handled::Request
 }
 
@@ -550,6 +560,21 @@ fn reject(stream: &TcpStream, client: &str, request_line: &str, error: &RequestE
     let size = http::write_error_response(&mut &*stream, error, SERVER_SOFTWARE).ok();
     http::log_request(client, request_line, error.status(), size);
     finish_connection(stream, config);
+}
+
+/// Whether the client sent bytes we have not read (a pipelined request),
+/// without waiting for any.
+///
+/// Why: like nginx's `lingering_close on`, the server lingers only when the
+/// client may still be sending; a bodiless request answered in full is
+/// closed at once, which saves the worker a round trip.
+fn has_pending_bytes(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return true;
+    }
+    let pending = !matches!((&*stream).read(&mut [0u8; 1]), Ok(0) | Err(_));
+    let _ = stream.set_nonblocking(false);
+    pending
 }
 
 /// Half-close, then read and discard what the client still sends (bounded),
