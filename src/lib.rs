@@ -108,6 +108,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod handlers;
+pub mod headers;
 pub mod http;
 mod input;
 mod pool;
@@ -115,6 +116,7 @@ pub mod simple_server;
 pub mod types;
 pub mod util;
 
+pub use headers::{HeaderError, Headers};
 pub use input::Input;
 pub use simple_server::{ServerConfig, ShutdownHandle, WsgiServer, make_server};
 pub use types::{
