@@ -11,6 +11,7 @@ mod pool;
 pub mod simple_server;
 pub mod types;
 pub mod util;
+pub mod validate;
 
 pub use input::Input;
 pub use simple_server::{ServerConfig, ShutdownHandle, WsgiServer, make_server};
