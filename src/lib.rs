@@ -115,6 +115,7 @@ mod pool;
 pub mod simple_server;
 pub mod types;
 pub mod util;
+pub mod validate;
 
 pub use headers::{HeaderError, Headers};
 pub use input::Input;
