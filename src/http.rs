@@ -38,7 +38,8 @@ pub struct RequestHead {
     pub method: String,
     /// The request target as sent, such as `/xyz?abc`.
     pub target: String,
-    /// The minor version: `1` for `HTTP/1.1`, `0` for `HTTP/1.0`.
+    /// The minor version: `1` for `HTTP/1.1`, `0` for `HTTP/1.0`; `2` to
+    /// `9` for a later `HTTP/1.x`, which is otherwise processed as HTTP/1.1.
     pub minor_version: u8,
     /// Header fields in order, names as sent, values latin-1 with outer
     /// whitespace removed by httparse.
@@ -287,7 +288,14 @@ pub fn parse_head(buffer: &[u8], max_header_count: usize) -> Result<Option<Reque
                 "more than {max_header_count} header fields"
             )));
         }
-        Err(httparse::Error::Version) => return Err(version_error(buffer)),
+        Err(httparse::Error::Version) => {
+            return match later_minor_version(buffer) {
+                Some((patched, minor_version)) => {
+                    Ok(parse_head(&patched, max_header_count)?.map(|head| RequestHead { minor_version, ..head }))
+                }
+                None => Err(version_error(buffer)),
+            };
+        }
         Err(error) => {
             let first_line = buffer.split(|&b| b == b'\n').next().unwrap_or_default();
             return Err(RequestError::BadRequest(format!(
@@ -310,6 +318,26 @@ pub fn parse_head(buffer: &[u8], max_header_count: usize) -> Result<Option<Reque
         headers,
         leftover: buffer[head_length..].to_vec(),
     }))
+}
+
+/// RFC 9112 §2.3: a request with a later minor version (`HTTP/1.2` to
+/// `HTTP/1.9`) is processed as HTTP/1.1, as CPython does; httparse knows
+/// only 1.0 and 1.1. Returns `buffer` with the version patched to `HTTP/1.1`
+/// for httparse, and the minor version sent (for `SERVER_PROTOCOL`).
+fn later_minor_version(buffer: &[u8]) -> Option<(Vec<u8>, u8)> {
+    // httparse skips empty lines before the request line (RFC 9112 §2.2).
+    let start = buffer.iter().position(|&b| b != b'\r' && b != b'\n')?;
+    let rest = &buffer[start..];
+    // The line may not be complete yet: then the patched parse says Partial.
+    let line = rest.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let (&minor, before) = line.split_last()?;
+    if !before.ends_with(b" HTTP/1.") || !(b'2'..=b'9').contains(&minor) {
+        return None;
+    }
+    let mut patched = buffer.to_vec();
+    patched[start + line.len() - 1] = b'1';
+    Some((patched, minor - b'0'))
 }
 
 /// `HTTP/2.0` is well-formed but unsupported (505); `HTTP/1.x` with an odd
@@ -377,7 +405,7 @@ pub enum BodyFraming {
 pub fn check_request(head: &RequestHead, max_body_bytes: Option<u64>) -> Result<BodyFraming, RequestError> {
     check_target(head)?;
     let hosts = head.get_all("Host").len();
-    if hosts > 1 || (head.minor_version == 1 && hosts == 0) {
+    if hosts > 1 || (head.minor_version >= 1 && hosts == 0) {
         return Err(RequestError::BadRequest(format!(
             "{hosts} Host header fields; HTTP/1.1 needs exactly one"
         )));
@@ -741,6 +769,32 @@ mod tests {
                 status,
                 "input {input:?}"
             );
+        }
+    }
+
+    #[test]
+    fn later_minor_versions_are_processed_as_http_1_1() {
+        let head = parse_head(b"GET /v HTTP/1.2\r\nHost: a\r\n\r\nbody", 100)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (head.minor_version, head.request_line()),
+            (2, "GET /v HTTP/1.2".to_string())
+        );
+        assert_eq!((head.headers.len(), head.leftover.as_slice()), (1, &b"body"[..]));
+        let head = parse_head(b"\r\nGET / HTTP/1.9\n\n", 100).unwrap().unwrap();
+        assert_eq!(head.minor_version, 9);
+        // An HTTP/1.9 request needs a Host, as an HTTP/1.1 one does.
+        assert_eq!(check_request(&head, None).unwrap_err().status(), 400);
+        // Incomplete heads wait for more bytes.
+        assert!(parse_head(b"GET / HTTP/1.2", 100).unwrap().is_none());
+        assert!(parse_head(b"GET / HTTP/1.2\r\nHost: a\r\n", 100).unwrap().is_none());
+        for malformed in [
+            &b"GET / HTTP/1.10\r\n\r\n"[..],
+            b"GET / HTTP/1.01\r\n\r\n",
+            b"GET / HTTP/1.2x\r\n\r\n",
+        ] {
+            assert_eq!(parse_head(malformed, 100).unwrap_err().status(), 400, "{malformed:?}");
         }
     }
 
