@@ -568,10 +568,12 @@ impl<W: Write> Response<W> {
     }
 }
 
-/// `Expect: 100-continue` on an HTTP/1.1 request.
+/// `Expect: 100-continue` on an HTTP/1.1 (or later 1.x) request.
 fn expects_100_continue(environ: &Environ) -> bool {
     let expect = environ.get("HTTP_EXPECT").unwrap_or_default();
-    expect.eq_ignore_ascii_case("100-continue") && environ.get("SERVER_PROTOCOL") == Some("HTTP/1.1")
+    // HTTP/1.1 and later 1.x minors (as CPython compares: `>= "HTTP/1.1"`); 1.0 clients ignore 100.
+    let protocol = environ.get("SERVER_PROTOCOL").unwrap_or_default();
+    expect.eq_ignore_ascii_case("100-continue") && protocol.starts_with("HTTP/1.") && protocol >= "HTTP/1.1"
 }
 
 /// `status = 3DIGIT SP reason-phrase`, latin-1, no CR/LF/NUL, not 1xx.

@@ -10,6 +10,7 @@ use std::error::Error;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::util::from_latin1;
@@ -166,7 +167,8 @@ impl Error for RequestError {
 /// Read one request head from `stream`, within `limits`.
 ///
 /// Returns `Ok(None)` when the client closed the connection without sending
-/// a byte (browsers' pre-connections do).
+/// a byte (browsers' pre-connections do), or when `stopping` became true
+/// while nothing had arrived yet (the server is shutting down).
 ///
 /// # Errors
 ///
@@ -188,34 +190,43 @@ impl Error for RequestError {
 ///     max_request_line_bytes: 8192, max_head_bytes: 65536,
 ///     max_header_count: 100, head_timeout: Duration::from_secs(5),
 /// };
-/// let head = read_request_head(&server_side, &limits)?.unwrap();
+/// let stopping = std::sync::atomic::AtomicBool::new(false);
+/// let head = read_request_head(&server_side, &limits, &stopping)?.unwrap();
 /// assert_eq!(head.target, "/xyz?abc");
 /// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
 /// Spec: RFC 9112 §2.2 (message parsing), §3 (request line), §5 (fields).
-pub fn read_request_head(mut stream: &TcpStream, limits: &HeadLimits) -> Result<Option<RequestHead>, RequestError> {
+pub fn read_request_head(
+    mut stream: &TcpStream,
+    limits: &HeadLimits,
+    stopping: &AtomicBool,
+) -> Result<Option<RequestHead>, RequestError> {
     // Why bounded in bytes and time: httparse keeps no state and re-parses
     // the whole buffer on every call, and a client may trickle bytes forever.
     let deadline = Instant::now() + limits.head_timeout;
     let mut buffer = Vec::with_capacity(2048);
     let mut block = [0u8; 4096];
-    stream
-        .set_read_timeout(Some(limits.head_timeout))
-        .map_err(RequestError::Io)?;
+    // Why in slices: a worker waiting on an idle connection wakes up once a
+    // slice to see whether the server is shutting down.
+    let slice = limits.head_timeout.min(STOP_CHECK_INTERVAL);
+    stream.set_read_timeout(Some(slice)).map_err(RequestError::Io)?;
     loop {
-        if !buffer.is_empty() {
-            // A second read: only what is left of the head timeout.
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(RequestError::Timeout);
-            }
-            stream.set_read_timeout(Some(left)).map_err(RequestError::Io)?;
-        }
         let count = match stream.read(&mut block) {
             Ok(count) => count,
-            Err(error) if is_timeout(&error) => return Err(RequestError::Timeout),
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) if is_timeout(&error) || error.kind() == io::ErrorKind::Interrupted => {
+                if buffer.is_empty() && stopping.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(RequestError::Timeout);
+                }
+                if left < slice {
+                    stream.set_read_timeout(Some(left)).map_err(RequestError::Io)?;
+                }
+                continue;
+            }
             Err(error) => return Err(RequestError::Io(error)),
         };
         if count == 0 {
@@ -237,8 +248,14 @@ pub fn read_request_head(mut stream: &TcpStream, limits: &HeadLimits) -> Result<
                 limits.max_head_bytes
             )));
         }
+        if Instant::now() >= deadline {
+            return Err(RequestError::Timeout);
+        }
     }
 }
+
+/// How often a worker waiting for a request head checks for shutdown.
+const STOP_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Whether an I/O error is a read or write timeout (`WouldBlock` on Unix,
 /// `TimedOut` on Windows).

@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -153,6 +154,8 @@ struct ServerShared {
     /// `SERVER_NAME`, `GATEWAY_INTERFACE`, `SERVER_PORT`, `REMOTE_HOST`,
     /// `CONTENT_LENGTH`, `SCRIPT_NAME`: the same for every request.
     base_environ: BTreeMap<String, String>,
+    /// Set when `serve_forever` stops: workers waiting on idle connections give up.
+    stopping: AtomicBool,
 }
 
 /// Stop requests between `shutdown()` and `serve_forever()`.
@@ -224,6 +227,7 @@ impl WsgiServer {
                 application: Box::new(application),
                 config,
                 base_environ,
+                stopping: AtomicBool::new(false),
             }),
             control: Arc::new(Control::default()),
         })
@@ -319,7 +323,11 @@ impl WsgiServer {
                 }
             }
         }
+        // Workers waiting for a request head give up within a second; requests
+        // in flight get up to the grace period (the pool's drop waits).
+        self.shared.stopping.store(true, Ordering::Relaxed);
         drop(pool);
+        self.shared.stopping.store(false, Ordering::Relaxed);
         self.control.stop_serving();
         Ok(())
     }
@@ -505,7 +513,7 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
         max_header_count: config.max_header_count,
         head_timeout: config.head_timeout,
     };
-    let head = match http::read_request_head(&stream, &limits) {
+    let head = match http::read_request_head(&stream, &limits, &shared.stopping) {
         Ok(Some(head)) => head,
         Ok(None) => {
             log::debug!("{client} closed the connection without sending a request");

@@ -121,3 +121,54 @@ fn every_response_says_connection_close_date_and_server() {
     let date = header(&head, "Date").unwrap();
     assert!(date.ends_with(" GMT") && date.len() == 29, "date {date:?}");
 }
+
+#[test]
+fn shutdown_waits_for_requests_in_flight() {
+    let slow = wsgiref::app_fn(|_environ, start_response| {
+        std::thread::sleep(Duration::from_millis(700));
+        start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+        Ok(wsgiref::Body::from("finished"))
+    });
+    let server = wsgiref::make_server("127.0.0.1", 0, slow).unwrap();
+    let address = server.server_address();
+    let stopper = server.shutdown_handle();
+    let serving = std::thread::spawn(move || server.serve_forever());
+    let client = std::thread::spawn(move || common::send(address, b"GET / HTTP/1.0\r\n\r\n"));
+    std::thread::sleep(Duration::from_millis(200));
+    // An idle connection (no request yet) must not hold shutdown back.
+    let _idle = TcpStream::connect(address).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    stopper.shutdown();
+    serving.join().unwrap().unwrap();
+    let (head, body) = split_response(&client.join().unwrap());
+    assert_eq!((status(&head), body.as_slice()), (200, &b"finished"[..]));
+    // New connections are refused once serve_forever has returned and the server is dropped.
+    assert!(TcpStream::connect(address).is_err());
+}
+
+#[test]
+fn shutdown_gives_up_after_the_grace_period() {
+    let stuck = wsgiref::app_fn(|_environ, start_response| {
+        std::thread::sleep(Duration::from_secs(5));
+        start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+        Ok(wsgiref::Body::from("late"))
+    });
+    let config = wsgiref::ServerConfig {
+        shutdown_grace: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let server = wsgiref::WsgiServer::with_config("127.0.0.1", 0, stuck, config).unwrap();
+    let address = server.server_address();
+    let stopper = server.shutdown_handle();
+    let serving = std::thread::spawn(move || server.serve_forever());
+    let _client = std::thread::spawn(move || common::send(address, b"GET / HTTP/1.0\r\n\r\n"));
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    stopper.shutdown();
+    serving.join().unwrap().unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(250) && waited < Duration::from_secs(3),
+        "waited {waited:?}"
+    );
+}

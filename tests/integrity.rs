@@ -1,0 +1,75 @@
+//! Data integrity under concurrency: many uploads of several MiB at once
+//! through the echo application, Content-Length and chunked, each checked
+//! byte for byte.
+
+mod common;
+
+use std::io::Write;
+use std::net::{Shutdown, TcpStream};
+
+use common::{TestServer, split_response, status};
+use wsgiref::simple_server::echo_app;
+
+/// A body unique to `seed`, so a mixed-up response cannot pass.
+fn body_for(seed: u32, length: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect()
+}
+
+fn upload(address: std::net::SocketAddr, body: Vec<u8>, chunked: bool) -> Vec<u8> {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let sending = std::thread::spawn(move || {
+        if chunked {
+            writer
+                .write_all(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .unwrap();
+            for piece in body.chunks(77_777) {
+                writer.write_all(format!("{:X}\r\n", piece.len()).as_bytes()).unwrap();
+                writer.write_all(piece).unwrap();
+                writer.write_all(b"\r\n").unwrap();
+            }
+            writer.write_all(b"0\r\n\r\n").unwrap();
+        } else {
+            let head = format!("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n", body.len());
+            writer.write_all(head.as_bytes()).unwrap();
+            writer.write_all(&body).unwrap();
+        }
+        writer.shutdown(Shutdown::Write).unwrap();
+    });
+    let response = common::read_to_end(&mut stream);
+    sending.join().unwrap();
+    response
+}
+
+#[test]
+fn concurrent_uploads_come_back_byte_for_byte() {
+    let server = TestServer::start(echo_app);
+    let address = server.address;
+    let clients: Vec<_> = (0..16u32)
+        .map(|seed| {
+            std::thread::spawn(move || {
+                let length = 2 * 1024 * 1024 + seed as usize * 4099;
+                let body = body_for(seed, length);
+                let response = upload(address, body.clone(), seed % 2 == 1);
+                let (head, echoed) = split_response(&response);
+                assert_eq!(status(&head), 200, "client {seed}");
+                assert_eq!(echoed.len(), body.len(), "client {seed}");
+                assert!(echoed == body, "client {seed}: body differs");
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().unwrap();
+    }
+}
