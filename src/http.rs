@@ -205,8 +205,10 @@ pub fn read_request_head(
     // Why bounded in bytes and time: httparse keeps no state and re-parses
     // the whole buffer on every call, and a client may trickle bytes forever.
     let deadline = Instant::now() + limits.head_timeout;
-    let mut buffer = Vec::with_capacity(2048);
+    // Why two buffers: most heads arrive in one read, parsed in place from
+    // `block`; `buffer` collects the bytes only when more reads are needed.
     let mut block = [0u8; 4096];
+    let mut buffer = Vec::new();
     // Why in slices: a worker waiting on an idle connection wakes up once a
     // slice to see whether the server is shutting down.
     let slice = limits.head_timeout.min(STOP_CHECK_INTERVAL);
@@ -237,22 +239,34 @@ pub fn read_request_head(
                 "connection closed before the end of the request head".into(),
             ));
         }
-        buffer.extend_from_slice(&block[..count]);
-        check_request_line_length(&buffer, limits.max_request_line_bytes)?;
-        if let Some(head) = parse_head(&buffer, limits.max_header_count)? {
+        let first_read = buffer.is_empty();
+        let head_bytes: &[u8] = if first_read {
+            &block[..count]
+        } else {
+            buffer.extend_from_slice(&block[..count]);
+            &buffer
+        };
+        check_request_line_length(head_bytes, limits.max_request_line_bytes)?;
+        if let Some(head) = parse_head(head_bytes, limits.max_header_count)? {
             return Ok(Some(head));
         }
-        if buffer.len() >= limits.max_head_bytes {
+        if head_bytes.len() >= limits.max_head_bytes {
             return Err(RequestError::HeaderFieldsTooLarge(format!(
                 "request head larger than {} bytes",
                 limits.max_head_bytes
             )));
+        }
+        if first_read {
+            buffer.extend_from_slice(&block[..count]);
         }
         if Instant::now() >= deadline {
             return Err(RequestError::Timeout);
         }
     }
 }
+
+/// Header slots kept on the stack by `parse_head`.
+const STACK_HEADERS: usize = 128;
 
 /// How often a worker waiting for a request head checks for shutdown.
 const STOP_CHECK_INTERVAL: Duration = Duration::from_secs(1);
@@ -295,8 +309,17 @@ fn check_request_line_length(buffer: &[u8], max_request_line_bytes: usize) -> Re
 ///
 /// Spec: RFC 9112 §2.2, §3, §5.
 pub fn parse_head(buffer: &[u8], max_header_count: usize) -> Result<Option<RequestHead>, RequestError> {
-    let mut headers = vec![httparse::EMPTY_HEADER; max_header_count];
-    let mut request = httparse::Request::new(&mut headers);
+    // Why on the stack: a heap array this size would be allocated and freed
+    // for every request; only an unusually high limit needs the heap.
+    let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    let mut on_heap;
+    let headers: &mut [httparse::Header<'_>] = if max_header_count <= STACK_HEADERS {
+        &mut on_stack[..max_header_count]
+    } else {
+        on_heap = vec![httparse::EMPTY_HEADER; max_header_count];
+        &mut on_heap
+    };
+    let mut request = httparse::Request::new(headers);
     let head_length = match request.parse(buffer) {
         Ok(httparse::Status::Complete(length)) => length,
         Ok(httparse::Status::Partial) => return Ok(None),

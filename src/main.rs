@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
-use wsgiref::simple_server::{demo_app, echo_app, hello_app};
+use wsgiref::simple_server::{bytes_app, demo_app, echo_app, hello_app};
 use wsgiref::{ServerConfig, WsgiServer};
 
 const HELP: &str = "\
@@ -23,6 +23,7 @@ Options:
                    demo   Hello world! and the environ, one key per line
                    hello  200 text/plain 'Hello world!'
                    echo   stream the request body back
+                   bytes  send N bytes, N the query string (default 10 MiB)
 
 Limits (defaults in parentheses; see wsgiref::ServerConfig):
   --min-threads N              Worker threads started at once (8)
@@ -141,8 +142,9 @@ fn main() -> ExitCode {
         "demo" => WsgiServer::with_config(&args.host, args.port, demo_app, args.config),
         "hello" => WsgiServer::with_config(&args.host, args.port, hello_app, args.config),
         "echo" => WsgiServer::with_config(&args.host, args.port, echo_app, args.config),
+        "bytes" => WsgiServer::with_config(&args.host, args.port, bytes_app, args.config),
         other => {
-            eprintln!("wsgiref: unknown application {other:?}; choose demo, hello or echo");
+            eprintln!("wsgiref: unknown application {other:?}; choose demo, hello, echo or bytes");
             return ExitCode::from(2);
         }
     };

@@ -544,20 +544,16 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
             return Handled::Request;
         }
     };
-    let Ok(out) = stream.try_clone() else {
-        return Handled::Request;
-    };
-    let mut handler = SimpleHandler::new(out);
+    // The handler owns the stream while it writes the response, then gives it back.
+    let mut handler = SimpleHandler::new(stream);
     handler.server_software = Some(SERVER_SOFTWARE.to_string());
     let summary = handler.run(&*shared.application, environ);
-    http::log_request(
-        &client,
-        &request_line,
-        summary.status.unwrap_or(500),
-        Some(summary.bytes_sent),
-    );
-    if body_expected || has_pending_bytes(&stream) {
-        finish_connection(&stream, config);
+    let status = summary.status.unwrap_or(500);
+    http::log_request(&client, &request_line, status, Some(summary.bytes_sent));
+    if let Some(stream) = handler.into_output() {
+        if body_expected || has_pending_bytes(&stream) {
+            finish_connection(&stream, config);
+        }
     }
     Handled::Request
 }
@@ -835,6 +831,48 @@ pub fn echo_app(environ: &mut Environ, start_response: StartResponse) -> Result<
         Ok(chunk) => Some(Ok(chunk)),
         Err(error) => Some(Err(error.into())),
     });
+    Ok(Body::new(chunks))
+}
+
+/// Send `N` bytes of `x`, where `N` is the query string (default 10 MiB),
+/// in 64 KiB chunks with a `Content-Length`: a download for benchmarks.
+///
+/// # Errors
+///
+/// A query string that is not a number gives a `400 Bad Request` page, not
+/// an error.
+///
+/// # Example
+///
+/// ```
+/// let mut environ = wsgiref::Environ::new();
+/// environ.insert("QUERY_STRING", "100000");
+/// let (start_response, seen) = wsgiref::StartResponse::recorder();
+/// let body = wsgiref::simple_server::bytes_app(&mut environ, start_response)?;
+/// assert_eq!(body.map(|c| c.unwrap().len()).sum::<usize>(), 100_000);
+/// assert!(seen.borrow().as_ref().unwrap().1.contains(&("Content-Length".to_string(), "100000".to_string())));
+/// # Ok::<(), wsgiref::AppError>(())
+/// ```
+pub fn bytes_app(environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
+    let query = environ.get("QUERY_STRING").unwrap_or_default();
+    let Ok(total) = (if query.is_empty() {
+        Ok(10 * 1024 * 1024)
+    } else {
+        query.parse::<usize>()
+    }) else {
+        start_response.call("400 Bad Request", [("Content-Type", "text/plain")])?;
+        return Ok(Body::from("the query string must be a number of bytes\n"));
+    };
+    start_response.call(
+        "200 OK",
+        [
+            ("Content-Type", "application/octet-stream"),
+            ("Content-Length", &total.to_string()),
+        ],
+    )?;
+    const BLOCK: usize = 64 * 1024;
+    let block = vec![b'x'; BLOCK];
+    let chunks = (0..total.div_ceil(BLOCK)).map(move |n| Ok(block[..BLOCK.min(total - n * BLOCK)].to_vec()));
     Ok(Body::new(chunks))
 }
 

@@ -1,0 +1,323 @@
+//! The benchmark: our server against CPython's `wsgiref.simple_server`,
+//! side by side on loopback, loaded by `wrk`, one table with ratios.
+//!
+//! Run: `cargo bench --bench throughput` (add `-- --quick` for one short
+//! run per point). Needs `wrk` (`apt-get install wrk`) and `python3`.
+//!
+//! Each point starts a fresh server (ours: the release `wsgiref` binary;
+//! CPython: `benches/cpython_server.py`), both with the access log on and
+//! written to a file, runs `wrk` several times with `Connection: close`, and
+//! reports the median run by requests per second, with that run's latency
+//! percentiles, errors and timeouts, and the server's peak RSS (`VmHWM`).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// One kind of load: which application, which request, how many clients.
+struct Workload {
+    name: &'static str,
+    app: &'static str,
+    path: &'static str,
+    clients: usize,
+    /// A wrk Lua script (for POST bodies), if any.
+    script: Option<&'static str>,
+    /// MiB moved per request, for the MiB/s column (0 for small responses).
+    mib_per_request: f64,
+}
+
+const UPLOAD_SCRIPT: &str = r#"
+wrk.method = "POST"
+wrk.body = string.rep("x", 1048576)
+wrk.headers["Content-Type"] = "application/octet-stream"
+"#;
+
+const WORKLOADS: &[Workload] = &[
+    Workload {
+        name: "hello",
+        app: "hello",
+        path: "/",
+        clients: 1,
+        script: None,
+        mib_per_request: 0.0,
+    },
+    Workload {
+        name: "hello",
+        app: "hello",
+        path: "/",
+        clients: 16,
+        script: None,
+        mib_per_request: 0.0,
+    },
+    Workload {
+        name: "hello",
+        app: "hello",
+        path: "/",
+        clients: 128,
+        script: None,
+        mib_per_request: 0.0,
+    },
+    Workload {
+        name: "hello",
+        app: "hello",
+        path: "/",
+        clients: 512,
+        script: None,
+        mib_per_request: 0.0,
+    },
+    Workload {
+        name: "demo",
+        app: "demo",
+        path: "/xyz?abc",
+        clients: 16,
+        script: None,
+        mib_per_request: 0.0,
+    },
+    Workload {
+        name: "upload 1 MiB",
+        app: "echo",
+        path: "/",
+        clients: 4,
+        script: Some(UPLOAD_SCRIPT),
+        mib_per_request: 1.0,
+    },
+    Workload {
+        name: "download 10 MiB",
+        app: "bytes",
+        path: "/?10485760",
+        clients: 1,
+        script: None,
+        mib_per_request: 10.0,
+    },
+];
+
+/// What one wrk run measured.
+#[derive(Clone, Debug, Default)]
+struct Measure {
+    requests_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+    timeouts: u64,
+    peak_rss_kib: u64,
+}
+
+/// A running server process.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(command: &mut Command, log: PathBuf) -> Server {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(File::create(log).expect("access log file"))
+            .spawn()
+            .expect("start the server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .split(" port ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        Server { child, port }
+    }
+
+    fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(which: &str, app: &str, log_dir: &std::path::Path) -> Server {
+    let log = log_dir.join(format!("{which}-{app}.log"));
+    match which {
+        "ours" => Server::start(
+            Command::new(env!("CARGO_BIN_EXE_wsgiref")).args(["--port", "0", "--app", app]),
+            log,
+        ),
+        _ => {
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/cpython_server.py");
+            Server::start(Command::new("python3").args([script, "0", app]), log)
+        }
+    }
+}
+
+/// Run wrk once and parse its report.
+fn run_wrk(port: u16, workload: &Workload, seconds: u64, script_path: Option<&PathBuf>) -> Measure {
+    let threads = workload.clients.min(2).to_string();
+    let connections = workload.clients.to_string();
+    let duration = format!("{seconds}s");
+    let url = format!("http://127.0.0.1:{port}{}", workload.path);
+    let mut command = Command::new("wrk");
+    command.args([
+        "-t",
+        &threads,
+        "-c",
+        &connections,
+        "-d",
+        &duration,
+        "--latency",
+        "--timeout",
+        "2s",
+    ]);
+    command.args(["-H", "Connection: close"]);
+    if let Some(script) = script_path {
+        command.arg("-s").arg(script);
+    }
+    let output = command.arg(&url).output().expect("run wrk (apt-get install wrk)");
+    parse_wrk(&String::from_utf8_lossy(&output.stdout))
+}
+
+fn parse_wrk(report: &str) -> Measure {
+    let mut measure = Measure::default();
+    for line in report.lines().map(str::trim) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            ["Requests/sec:", value] => measure.requests_per_second = value.parse().unwrap_or(0.0),
+            ["50%", value] => measure.p50_ms = milliseconds(value),
+            ["99%", value] => measure.p99_ms = milliseconds(value),
+            ["Socket", "errors:", ..] => {
+                let numbers: Vec<u64> = line.split([' ', ',']).filter_map(|word| word.parse().ok()).collect();
+                if let [connect, read, write, timeout] = numbers[..] {
+                    measure.errors += connect + read + write;
+                    measure.timeouts += timeout;
+                }
+            }
+            ["Non-2xx", "or", "3xx", "responses:", count] => measure.errors += count.parse::<u64>().unwrap_or(0),
+            _ => {}
+        }
+    }
+    measure
+}
+
+/// wrk prints `812.00us`, `1.20ms`, `1.40s`.
+fn milliseconds(value: &str) -> f64 {
+    let (number, scale) = if let Some(n) = value.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = value.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = value.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        (value, 1.0)
+    };
+    number.parse::<f64>().unwrap_or(0.0) * scale
+}
+
+/// Start a fresh server, run wrk `runs` times, keep the median run.
+fn measure_point(which: &str, workload: &Workload, runs: usize, seconds: u64, log_dir: &std::path::Path) -> Measure {
+    let server = start_server(which, workload.app, log_dir);
+    std::thread::sleep(Duration::from_millis(300));
+    let script_path = workload.script.map(|script| {
+        let path = log_dir.join(format!("{}.lua", workload.app));
+        std::fs::write(&path, script).unwrap();
+        path
+    });
+    let mut measures: Vec<Measure> = (0..runs)
+        .map(|_| run_wrk(server.port, workload, seconds, script_path.as_ref()))
+        .collect();
+    measures.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
+    let mut median = measures[runs / 2].clone();
+    median.errors = measures.iter().map(|m| m.errors).max().unwrap_or(0);
+    median.timeouts = measures.iter().map(|m| m.timeouts).max().unwrap_or(0);
+    median.peak_rss_kib = server.peak_rss_kib();
+    median
+}
+
+fn main() {
+    let quick = std::env::args().any(|arg| arg == "--quick");
+    let (runs, seconds) = if quick { (1, 2) } else { (3, 4) };
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("wrk is not installed: apt-get install wrk");
+        std::process::exit(1);
+    }
+    let log_dir = std::env::temp_dir().join(format!("wsgiref-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&log_dir).unwrap();
+    println!(
+        "wsgiref throughput benchmark: {} run(s) of {seconds} s per point, median shown",
+        runs
+    );
+    println!("machine: {} cores, {}", cores(), cpu_model());
+    println!();
+    println!(
+        "{:<16} {:>7} {:<8} {:>10} {:>9} {:>9} {:>7} {:>8} {:>9} {:>9} {:>12}",
+        "workload",
+        "clients",
+        "server",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "timeouts",
+        "RSS MiB",
+        "MiB/s",
+        "ours/CPython"
+    );
+    for workload in WORKLOADS {
+        let ours = measure_point("ours", workload, runs, seconds, &log_dir);
+        let cpython = measure_point("cpython", workload, runs, seconds, &log_dir);
+        let ratio = if cpython.requests_per_second > 0.0 {
+            ours.requests_per_second / cpython.requests_per_second
+        } else {
+            f64::INFINITY
+        };
+        print_row(workload, "ours", &ours, Some(ratio));
+        print_row(workload, "CPython", &cpython, None);
+        let _ = std::io::stdout().flush();
+    }
+    let _ = std::fs::remove_dir_all(&log_dir);
+}
+
+fn print_row(workload: &Workload, server: &str, measure: &Measure, ratio: Option<f64>) {
+    let mib_per_second = measure.requests_per_second * workload.mib_per_request;
+    println!(
+        "{:<16} {:>7} {:<8} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>8} {:>9.1} {:>9} {:>12}",
+        workload.name,
+        workload.clients,
+        server,
+        measure.requests_per_second,
+        measure.p50_ms,
+        measure.p99_ms,
+        measure.errors,
+        measure.timeouts,
+        measure.peak_rss_kib as f64 / 1024.0,
+        if workload.mib_per_request > 0.0 {
+            format!("{mib_per_second:.0}")
+        } else {
+            "-".to_string()
+        },
+        ratio.map_or(String::new(), |ratio| format!("{ratio:.2}x")),
+    );
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn cpu_model() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_else(|| "unknown CPU".to_string())
+}
