@@ -27,6 +27,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::SystemTime;
 
+use crate::trace::Trace;
 use crate::types::{
     AppError, Application, Body, Environ, ExcInfo, HeaderList, StartResponse, StartResponseError, WriteCallable,
 };
@@ -147,6 +148,7 @@ struct Response<W> {
     bytes_sent: u64,
     declared_length: Option<u64>,
     cut_off: bool,
+    trace: Option<Trace>,
 }
 
 impl<W: Write + 'static> SimpleHandler<W> {
@@ -190,6 +192,10 @@ impl<W: Write + 'static> SimpleHandler<W> {
     /// Mirrors `BaseHandler.run`; spec: PEP 3333 "The Server/Gateway Side".
     pub fn run(&mut self, application: &dyn Application, mut environ: Environ) -> ResponseSummary {
         self.setup_environ(&mut environ);
+        self.with_trace(|trace| {
+            trace.environ(&environ);
+            trace.application_started();
+        });
         let start_response = self.start_response();
         let called = catch_unwind(AssertUnwindSafe(|| application.call(&mut environ, start_response)));
         let outcome = match called {
@@ -200,7 +206,40 @@ impl<W: Write + 'static> SimpleHandler<W> {
         if let Err(error) = outcome {
             self.handle_error(error);
         }
+        self.with_trace(Trace::application_finished);
         self.close()
+    }
+
+    /// Record this request in `trace` (see [`crate::trace`]); take it back
+    /// with [`SimpleHandler::take_trace`] after `run`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wsgiref::{handlers::SimpleHandler, trace::Trace};
+    /// let mut handler = SimpleHandler::new(Vec::new());
+    /// handler.set_trace(Trace::new("test"));
+    /// handler.run(&wsgiref::simple_server::hello_app, wsgiref::Environ::new());
+    /// let block = handler.take_trace().unwrap().finish();
+    /// assert!(block.contains("start_response('200 OK', [('Content-Type', 'text/plain')])"));
+    /// ```
+    pub fn set_trace(&mut self, trace: Trace) {
+        self.response.borrow_mut().trace = Some(trace);
+    }
+
+    /// Take back the trace given to [`SimpleHandler::set_trace`], if any.
+    ///
+    /// # Example
+    ///
+    /// See [`SimpleHandler::set_trace`].
+    pub fn take_trace(&mut self) -> Option<Trace> {
+        self.response.borrow_mut().trace.take()
+    }
+
+    fn with_trace(&self, record: impl FnOnce(&mut Trace)) {
+        if let Some(trace) = self.response.borrow_mut().trace.as_mut() {
+            record(trace);
+        }
     }
 
     /// Set up the environ's `wsgi.*` keys for this handler, and prepare a
@@ -325,8 +364,10 @@ impl<W: Write + 'static> SimpleHandler<W> {
             complete: response.headers_sent && !response.cut_off,
         };
         let out = response.out.take();
+        let trace = response.trace.take();
         *response = Response::new_empty();
         response.out = out;
+        response.trace = trace;
         summary
     }
 
@@ -364,12 +405,29 @@ impl<W: Write> Response<W> {
             bytes_sent: 0,
             declared_length: None,
             cut_off: false,
+            trace: None,
         }
     }
 
     /// `start_response(status, headers, exc_info)` with wsgiref's checks,
     /// plus CR/LF/NUL, latin-1 and token checks.
     fn start_response(
+        &mut self,
+        status: String,
+        headers: HeaderList,
+        exc_info: Option<ExcInfo>,
+    ) -> Result<(), StartResponseError> {
+        if let Some(trace) = self.trace.as_mut() {
+            trace.start_response(&status, &headers, exc_info.is_some());
+        }
+        let checked = self.check_and_store(status, headers, exc_info);
+        if let (Err(error), Some(trace)) = (&checked, self.trace.as_mut()) {
+            trace.note(&format!("refused: {error}"));
+        }
+        checked
+    }
+
+    fn check_and_store(
         &mut self,
         status: String,
         headers: HeaderList,
@@ -415,6 +473,9 @@ impl<W: Write> Response<W> {
         if self.cut_off {
             return Err(io::Error::other("the response was already cut off"));
         }
+        if let Some(trace) = self.trace.as_mut() {
+            trace.body_chunk(data.len());
+        }
         if data.is_empty() {
             return Ok(());
         }
@@ -456,6 +517,9 @@ impl<W: Write> Response<W> {
         self.headers_sent = true;
         self.declared_length = self.content_length_header();
         let mut bytes = self.send_preamble();
+        if let Some(trace) = self.trace.as_mut() {
+            trace.response_head(&bytes);
+        }
         let body_allowed = self.body_allowed();
         if body_allowed {
             bytes.extend_from_slice(first_chunk);

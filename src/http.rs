@@ -47,6 +47,8 @@ pub struct RequestHead {
     pub headers: Vec<(String, String)>,
     /// Bytes read after the head: the start of the body (or of a next request).
     pub leftover: Vec<u8>,
+    /// The head exactly as received, blank line included (for the trace).
+    pub raw: Vec<u8>,
 }
 
 impl RequestHead {
@@ -357,6 +359,7 @@ pub fn parse_head(buffer: &[u8], max_header_count: usize) -> Result<Option<Reque
         minor_version: request.version.unwrap_or(1),
         headers,
         leftover: buffer[head_length..].to_vec(),
+        raw: buffer[..head_length].to_vec(),
     }))
 }
 

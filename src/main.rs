@@ -19,6 +19,9 @@ Options:
                  (0.0.0.0 for every IPv4 address, :: for IPv6)
   --port PORT    Port to listen on; 0 picks a free port [default: 8000]
   --once         Handle one request, then exit (as Python's wsgiref does)
+  --trace        Show each request's trip through WSGI: the raw request
+                 head, the environ, start_response, the raw response head,
+                 body chunks and bytes, time in the application
   --app NAME     Built-in application to serve [default: demo]:
                    demo   Hello world! and the environ, one key per line
                    hello  200 text/plain 'Hello world!'
@@ -73,6 +76,7 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
             Long("host") => args.host = parser.value()?.string()?,
             Long("port") => args.port = parser.value()?.parse()?,
             Long("once") => args.once = true,
+            Long("trace") => config.trace = true,
             Long("app") => args.app = parser.value()?.string()?,
             Long("min-threads") => config.min_threads = parser.value()?.parse()?,
             Long("max-threads") => config.max_threads = parser.value()?.parse()?,
@@ -119,7 +123,7 @@ fn init_logging() {
     env_logger::Builder::from_env(Env::default().default_filter_or("info"))
         .format(|out, record| {
             // The access log reads like Python's; other lines say their level and origin.
-            if record.target() == "wsgiref::access" {
+            if record.target() == "wsgiref::access" || record.target() == wsgiref::trace::TARGET {
                 writeln!(out, "{}", record.args())
             } else {
                 writeln!(out, "[{} {}] {}", record.level(), record.target(), record.args())

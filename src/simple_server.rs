@@ -30,6 +30,7 @@ use crate::handlers::SimpleHandler;
 use crate::http::{self, BodyFraming, HeadLimits, RequestError, RequestHead};
 use crate::input::Input;
 use crate::pool::ThreadPool;
+use crate::trace::{self, Trace};
 use crate::types::{AppError, Application, Body, Environ, StartResponse};
 
 /// `SERVER_SOFTWARE` and the `Server` header: wsgiref's `WSGIServer/0.2`
@@ -93,6 +94,10 @@ pub struct ServerConfig {
     pub drain_timeout: Duration,
     /// After the response, how many bytes to discard at most. Default 64 MiB.
     pub max_drain_bytes: u64,
+    /// Log a protocol trace of every request at `info` level (see
+    /// [`crate::trace`]). Default `false`; the `trace` log level for the
+    /// target `wsgiref::trace` turns it on too.
+    pub trace: bool,
     /// How long `serve_forever` waits for requests in flight after
     /// `shutdown()`. Default 30 s (gunicorn's `graceful_timeout`).
     pub shutdown_grace: Duration,
@@ -114,6 +119,7 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(2),
             max_drain_bytes: 64 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(30),
+            trace: false,
         }
     }
 }
@@ -513,7 +519,7 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
         max_header_count: config.max_header_count,
         head_timeout: config.head_timeout,
     };
-    let head = match http::read_request_head(&stream, &limits, &shared.stopping) {
+    let mut head = match http::read_request_head(&stream, &limits, &shared.stopping) {
         Ok(Some(head)) => head,
         Ok(None) => {
             log::debug!("{client} closed the connection without sending a request");
@@ -537,6 +543,7 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
     };
     let request_line = head.request_line();
     let body_expected = framing != BodyFraming::Length(0) || !head.leftover.is_empty();
+    let raw_head = std::mem::take(&mut head.raw);
     let environ = match WsgiRequestHandler::new(shared, &stream, client_address).get_environ(head, framing) {
         Ok(environ) => environ,
         Err(error) => {
@@ -547,7 +554,15 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
     // The handler owns the stream while it writes the response, then gives it back.
     let mut handler = SimpleHandler::new(stream);
     handler.server_software = Some(SERVER_SOFTWARE.to_string());
+    if trace::enabled(config.trace) {
+        let mut trace = Trace::new(&client_address.to_string());
+        trace.request_head(&raw_head);
+        handler.set_trace(trace);
+    }
     let summary = handler.run(&*shared.application, environ);
+    if let Some(trace) = handler.take_trace() {
+        trace::emit(&trace.finish(), config.trace);
+    }
     let status = summary.status.unwrap_or(500);
     http::log_request(&client, &request_line, status, Some(summary.bytes_sent));
     if let Some(stream) = handler.into_output() {
