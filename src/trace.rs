@@ -15,7 +15,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use crate::types::{Environ, HeaderList};
+use crate::types::Environ;
 use crate::util::python_repr;
 
 /// The log target of trace blocks.
@@ -104,7 +104,7 @@ impl Trace {
     /// trace.start_response("500 Oops", &[], true);
     /// assert!(trace.finish().contains("start_response('500 Oops', [], exc_info)"));
     /// ```
-    pub fn start_response(&mut self, status: &str, headers: &HeaderList, with_exc_info: bool) {
+    pub fn start_response(&mut self, status: &str, headers: &[(String, String)], with_exc_info: bool) {
         let headers: Vec<String> = headers
             .iter()
             .map(|(name, value)| format!("({}, {})", python_repr(name), python_repr(value)))
