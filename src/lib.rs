@@ -112,6 +112,8 @@ pub mod headers;
 pub mod http;
 mod input;
 mod pool;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod simple_server;
 pub mod trace;
 pub mod types;

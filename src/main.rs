@@ -27,6 +27,10 @@ Options:
                    hello  200 text/plain 'Hello world!'
                    echo   stream the request body back
                    bytes  send N bytes, N the query string (default 10 MiB)
+  --python MODULE:CALLABLE   Serve a Python WSGI application instead, such as
+                 myapp:app or mysite.wsgi:application (needs the `python`
+                 feature; honours VIRTUAL_ENV)
+  --pythonpath DIR           Directory put first on sys.path [default: .]
 
 Limits (defaults in parentheses; see wsgiref::ServerConfig):
   --min-threads N              Worker threads started at once (8)
@@ -57,6 +61,9 @@ struct Args {
     port: u16,
     once: bool,
     app: String,
+    /// `--python MODULE:CALLABLE` (which also sets `app` to `python`).
+    python: String,
+    pythonpath: std::path::PathBuf,
     config: ServerConfig,
 }
 
@@ -67,6 +74,8 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
         port: 8000,
         once: false,
         app: "demo".to_string(),
+        python: String::new(),
+        pythonpath: ".".into(),
         config: ServerConfig::default(),
     };
     let config = &mut args.config;
@@ -78,6 +87,11 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
             Long("once") => args.once = true,
             Long("trace") => config.trace = true,
             Long("app") => args.app = parser.value()?.string()?,
+            Long("python") => {
+                args.python = parser.value()?.string()?;
+                args.app = "python".to_string();
+            }
+            Long("pythonpath") => args.pythonpath = parser.value()?.into(),
             Long("min-threads") => config.min_threads = parser.value()?.parse()?,
             Long("max-threads") => config.max_threads = parser.value()?.parse()?,
             Long("max-queued-connections") => config.max_queued_connections = parser.value()?.parse()?,
@@ -118,6 +132,26 @@ fn seconds(value: std::ffi::OsString) -> Result<Duration, lexopt::Error> {
     }
 }
 
+/// `--python MODULE:CALLABLE`: the application, or a message and an exit code.
+#[cfg(feature = "python")]
+fn python_application(spec: &str, pythonpath: &std::path::Path) -> Result<Box<dyn wsgiref::Application>, (String, u8)> {
+    match wsgiref::python::load(spec, pythonpath) {
+        Ok(app) => Ok(Box::new(app)),
+        Err(error) => Err((format!("--python {spec}: {error}"), 1)),
+    }
+}
+
+#[cfg(not(feature = "python"))]
+fn python_application(
+    _spec: &str,
+    _pythonpath: &std::path::Path,
+) -> Result<Box<dyn wsgiref::Application>, (String, u8)> {
+    Err((
+        "this wsgiref was built without the `python` feature; rebuild with `cargo run --features python -- --python ...`".to_string(),
+        2,
+    ))
+}
+
 fn init_logging() {
     use env_logger::Env;
     env_logger::Builder::from_env(Env::default().default_filter_or("info"))
@@ -143,6 +177,13 @@ fn main() -> ExitCode {
     };
     init_logging();
     let server = match args.app.as_str() {
+        "python" => match python_application(&args.python, &args.pythonpath) {
+            Ok(app) => WsgiServer::with_config(&args.host, args.port, app, args.config),
+            Err((message, code)) => {
+                eprintln!("wsgiref: {message}");
+                return ExitCode::from(code);
+            }
+        },
         "demo" => WsgiServer::with_config(&args.host, args.port, demo_app, args.config),
         "hello" => WsgiServer::with_config(&args.host, args.port, hello_app, args.config),
         "echo" => WsgiServer::with_config(&args.host, args.port, echo_app, args.config),

@@ -121,3 +121,17 @@ fn a_taken_port_is_a_clear_error() {
     let message = String::from_utf8(output.stderr).unwrap();
     assert!(message.contains(&port) && !message.contains("panicked"), "{message}");
 }
+
+#[cfg(not(feature = "python"))]
+#[test]
+fn python_without_the_feature_is_a_clear_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+        .args(["--python", "myapp:app", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "wsgiref: this wsgiref was built without the `python` feature; rebuild with `cargo run --features python -- --python ...`\n"
+    );
+}

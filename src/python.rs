@@ -1,0 +1,860 @@
+//! Serve Python WSGI applications (the optional `python` feature).
+//!
+//! WSGI is Python's protocol: [`PythonApplication`] runs a real Python WSGI
+//! callable (a bare function, CPython's own `wsgiref.simple_server.demo_app`,
+//! a Flask app, a Django `WSGIHandler`) as one of our [`Application`]s, by
+//! embedding CPython through [pyo3](https://pyo3.rs). The command does it with
+//! `wsgiref --python MODULE:CALLABLE [--pythonpath DIR]`.
+//!
+//! ```no_run
+//! let app = wsgiref::python::load("myapp:app", std::path::Path::new("."))?;
+//! wsgiref::make_server("127.0.0.1", 8000, app)?.serve_forever()?;
+//! # Ok::<(), wsgiref::AppError>(())
+//! ```
+//!
+//! # PEP 3333 on the Python side
+//!
+//! | PEP 3333 | what the Python application gets |
+//! |---|---|
+//! | `environ` | a real `dict`; CGI and `HTTP_*` keys are native `str` (each request byte one code point, latin-1, as CPython's wsgiref gives them) |
+//! | `wsgi.version`, flags, `wsgi.url_scheme` | `(1, 0)`, `bool`s, `str` |
+//! | `wsgi.input` | `wsgiref_rs.Input`: `read(size=-1)`, `readline(size=-1)`, `readlines(hint=-1)`, iteration by line; backed by our [`Input`] (EOF at `CONTENT_LENGTH`, chunked bodies decoded) |
+//! | `wsgi.errors` | `wsgiref_rs.Errors`: a text stream with `write`, `writelines`, `flush`, backed by our [`Errors`] (each line goes to the log) |
+//! | `wsgi.file_wrapper` | `wsgiref_rs.FileWrapper(filelike, blksize=8192)`: iterates `filelike.read(blksize)`, like `wsgiref.util.FileWrapper` |
+//! | `start_response(status, headers, exc_info=None)` | `str` status and header names and values, a `list` of 2-tuples; `exc_info` re-raised when the headers were sent; returns the `write(data)` callable (`bytes` only) |
+//! | the returned iterable | iterated one chunk at a time, `bytes` only (a `str` chunk is an error that says so); its `close()` is called on every path; a body with `len() == 1` gets a computed `Content-Length`, as in CPython |
+//! | an exception | our 500 path; the log line has the Python traceback |
+//!
+//! # The GIL
+//!
+//! The GIL is held only while Python code runs: the call of the
+//! application, each `next()` of its body (the chunk is copied into a
+//! `Vec<u8>` before the GIL is released), `close()`. Socket I/O never holds
+//! it: `wsgi.input` reads and `write()` calls release the GIL while they
+//! wait for the client, so requests on other threads go on.
+//!
+//! # Design notes
+//!
+//! - The Python objects handed to the application (`wsgi.input`,
+//!   `wsgi.errors`, `start_response`, `write`) hold only a request number.
+//!   The Rust state they act on ([`Input`], [`Errors`], [`StartResponse`],
+//!   [`WriteCallable`], none of them `Send`) stays in a thread-local table
+//!   on the worker thread that serves the request, and leaves it when the
+//!   body is closed. Rejected: moving the `Input` into a
+//!   `#[pyclass(unsendable)]`. Python's cycle collector frees garbage on
+//!   whichever thread happens to run it, and an environ is often part of a
+//!   cycle (Django's `AuthenticationMiddleware` sets
+//!   `request.user = SimpleLazyObject(lambda: get_user(request))`); pyo3
+//!   then prints "is unsendable, but is being dropped on another thread" and
+//!   leaks the value. A request number is `Send`, so nothing is leaked, and
+//!   a closure that releases the GIL may carry it (pyo3's `detach` needs
+//!   `Send`), where it could not carry an `&mut Input`.
+//! - After the request, or from another thread, those objects act like
+//!   closed files: `ValueError`.
+//! - `wsgi.file_wrapper` is a small Python class, so the cycle collector
+//!   sees through it, and an application can subclass it as it can
+//!   `wsgiref.util.FileWrapper`.
+//!
+//! # Which Python
+//!
+//! pyo3 builds against `PYO3_PYTHON`, else the active virtual environment's
+//! `python`, else `python3`; `build.rs` puts that interpreter's `LIBDIR` in
+//! the binary's rpath, so the same libpython is loaded at run time. The
+//! packages of `VIRTUAL_ENV`, when set, are put on `sys.path` by [`load`].
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::error::Error;
+use std::ffi::CStr;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pyo3::exceptions::{PyAssertionError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyIterator, PyList, PyModule, PyString, PyTuple};
+
+use crate::types::{
+    AppError, Application, Body, Environ, Errors, ExcInfo, Input, StartResponse, StartResponseError, WriteCallable,
+};
+
+/// Python code that is easier to read as Python: `wsgi.file_wrapper` and
+/// the `sys.path` set-up. Loaded as the module `wsgiref_rs`.
+const SUPPORT_MODULE: &CStr = cr#"
+"""Helpers of wsgiref for Rust (the `wsgiref` command's --python)."""
+import os
+import site
+import sys
+
+
+class FileWrapper:
+    """wsgi.file_wrapper: iterate a file-like object in blocks (PEP 3333),
+    as wsgiref.util.FileWrapper does."""
+
+    def __init__(self, filelike, blksize=8192):
+        self.filelike = filelike
+        self.blksize = blksize
+        if hasattr(filelike, "close"):
+            self.close = filelike.close
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        data = self.filelike.read(self.blksize)
+        if data:
+            return data
+        raise StopIteration
+
+
+def setup_path(pythonpath, virtual_env):
+    """Put the virtual environment's site-packages (with its .pth files)
+    ahead of the interpreter's own, and `pythonpath` ahead of everything.
+    Returns a warning, or None."""
+    warning = None
+    if virtual_env:
+        version = "python%d.%d" % sys.version_info[:2]
+        site_packages = os.path.join(virtual_env, "lib", version, "site-packages")
+        if os.path.isdir(site_packages):
+            before = list(sys.path)
+            site.addsitedir(site_packages)
+            added = [path for path in sys.path if path not in before]
+            sys.path[:] = added + before
+        else:
+            warning = "VIRTUAL_ENV=%s has no %s (is it a virtual environment of Python %d.%d?)" % (
+                virtual_env, os.path.join("lib", version, "site-packages"), *sys.version_info[:2])
+    if pythonpath in sys.path:
+        sys.path.remove(pythonpath)
+    sys.path.insert(0, pythonpath)
+    return warning
+"#;
+
+/// A Python WSGI callable, run as an [`Application`].
+///
+/// Made by [`load`]. Cloning is not needed: share it with `Arc` or hand it
+/// to the server, which shares it between its worker threads.
+///
+/// # Errors
+///
+/// A Python exception in the application, in its body's iteration or in its
+/// `close()` becomes a [`PythonError`] carrying the traceback; the server
+/// answers 500 (or cuts the response, when the headers were sent) and logs
+/// it.
+///
+/// Spec: PEP 3333 "The Server/Gateway Side", with the application in Python.
+pub struct PythonApplication {
+    spec: String,
+    callable: Py<PyAny>,
+    file_wrapper: Py<PyAny>,
+}
+
+/// Why [`load`] could not give a [`PythonApplication`].
+#[derive(Debug)]
+pub enum LoadError {
+    /// The spec is not `MODULE:CALLABLE`.
+    BadSpec(String),
+    /// Importing the module raised an exception.
+    Import {
+        /// The module name.
+        module: String,
+        /// The exception, and its traceback when it came from the module's own code.
+        error: String,
+    },
+    /// The module has no such attribute.
+    MissingAttribute {
+        /// The module name.
+        module: String,
+        /// The attribute path after the `:`.
+        attribute: String,
+    },
+    /// The attribute exists but cannot be called.
+    NotCallable {
+        /// `MODULE:CALLABLE` as given.
+        spec: String,
+        /// The Python type of the attribute.
+        type_name: String,
+    },
+    /// Setting up `sys.path` failed.
+    Setup(String),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::BadSpec(spec) => {
+                write!(f, "{spec:?} is not MODULE:CALLABLE (for example myapp:app)")
+            }
+            LoadError::Import { module, error } => write!(f, "cannot import module {module:?}: {error}"),
+            LoadError::MissingAttribute { module, attribute } => {
+                write!(f, "module {module:?} has no attribute {attribute:?}")
+            }
+            LoadError::NotCallable { spec, type_name } => {
+                write!(f, "{spec:?} is not callable (it is a {type_name})")
+            }
+            LoadError::Setup(error) => write!(f, "cannot set up the Python path: {error}"),
+        }
+    }
+}
+
+impl Error for LoadError {}
+
+/// A Python exception raised by the application, its body or its `close()`.
+///
+/// Shapes: `Display` is one line naming where it was raised and the
+/// exception, then the Python traceback.
+#[derive(Debug)]
+pub struct PythonError {
+    context: &'static str,
+    exception: String,
+    traceback: String,
+}
+
+impl PythonError {
+    fn new(py: Python<'_>, error: &PyErr, context: &'static str) -> PythonError {
+        let exception = exception_line(py, error);
+        let traceback = format_traceback(py, error).unwrap_or_default();
+        PythonError {
+            context,
+            exception,
+            traceback,
+        }
+    }
+
+    /// The exception as Python's last traceback line shows it, such as
+    /// `ValueError: boom`.
+    pub fn exception(&self) -> &str {
+        &self.exception
+    }
+
+    /// The whole traceback text (`Traceback (most recent call last): ...`).
+    pub fn traceback(&self) -> &str {
+        &self.traceback
+    }
+}
+
+impl fmt::Display for PythonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} raised {}", self.context, self.exception)?;
+        if !self.traceback.is_empty() {
+            write!(f, "\n{}", self.traceback.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+impl Error for PythonError {}
+
+/// `ValueError: boom`: the exception's type name and its `str()`.
+fn exception_line(py: Python<'_>, error: &PyErr) -> String {
+    let type_name = error
+        .get_type(py)
+        .qualname()
+        .map(|name| name.to_string())
+        .unwrap_or_else(|_| "Exception".to_string());
+    match error.value(py).str() {
+        Ok(message) if !message.to_string().is_empty() => format!("{type_name}: {message}"),
+        _ => type_name,
+    }
+}
+
+fn format_traceback(py: Python<'_>, error: &PyErr) -> PyResult<String> {
+    let lines = py.import("traceback")?.call_method1(
+        "format_exception",
+        (error.get_type(py), error.value(py), error.traceback(py)),
+    )?;
+    let mut text = String::new();
+    for line in lines.try_iter()? {
+        text.push_str(&line?.extract::<String>()?);
+    }
+    Ok(text)
+}
+
+/// Load `MODULE:CALLABLE` (the gunicorn and waitress convention) and wrap
+/// it as an [`Application`].
+///
+/// Starts the embedded interpreter if needed (without Python's signal
+/// handlers, so Ctrl-C stops the server as usual), puts `pythonpath` first
+/// on `sys.path` and, when `VIRTUAL_ENV` is set, that environment's
+/// `site-packages` before the interpreter's own. `CALLABLE` may be a dotted
+/// path (`myproject.wsgi:application`, `app:server.wsgi`).
+///
+/// # Errors
+///
+/// A [`LoadError`] when the spec has no `:`, the module cannot be imported
+/// (the Python error says why), the attribute is missing or is not callable.
+///
+/// # Example
+///
+/// ```no_run
+/// let app = wsgiref::python::load("myproject.wsgi:application", std::path::Path::new("."))?;
+/// # Ok::<(), wsgiref::python::LoadError>(())
+/// ```
+pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadError> {
+    let (module_name, attribute) = match spec.split_once(':') {
+        Some((module, attribute)) if !module.is_empty() && !attribute.is_empty() => (module, attribute),
+        _ => return Err(LoadError::BadSpec(spec.to_string())),
+    };
+    let pythonpath = std::path::absolute(pythonpath).unwrap_or_else(|_| PathBuf::from(pythonpath));
+    let virtual_env = std::env::var_os("VIRTUAL_ENV").map(PathBuf::from);
+    Python::initialize();
+    Python::attach(|py| {
+        let support = support_module(py).map_err(|error| LoadError::Setup(exception_line(py, &error)))?;
+        let warning = support
+            .call_method1("setup_path", (pythonpath.as_os_str(), virtual_env.as_deref()))
+            .and_then(|warning| warning.extract::<Option<String>>())
+            .map_err(|error| LoadError::Setup(exception_line(py, &error)))?;
+        if let Some(warning) = warning {
+            log::warn!("{warning}");
+        }
+        let module = py.import(module_name).map_err(|error| LoadError::Import {
+            module: module_name.to_string(),
+            error: import_error(py, &error),
+        })?;
+        let mut callable = module.into_any();
+        for name in attribute.split('.') {
+            callable = callable.getattr(name).map_err(|_| LoadError::MissingAttribute {
+                module: module_name.to_string(),
+                attribute: attribute.to_string(),
+            })?;
+        }
+        if !callable.is_callable() {
+            let type_name = callable
+                .get_type()
+                .qualname()
+                .map(|name| name.to_string())
+                .unwrap_or_default();
+            return Err(LoadError::NotCallable {
+                spec: spec.to_string(),
+                type_name,
+            });
+        }
+        Ok(PythonApplication {
+            spec: spec.to_string(),
+            callable: callable.unbind(),
+            file_wrapper: support
+                .getattr("FileWrapper")
+                .map_err(|error| LoadError::Setup(exception_line(py, &error)))?
+                .unbind(),
+        })
+    })
+}
+
+/// The `wsgiref_rs` module, made once per process.
+fn support_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    if let Ok(module) = py.import("wsgiref_rs") {
+        return Ok(module);
+    }
+    let module = PyModule::from_code(py, SUPPORT_MODULE, c"<wsgiref_rs>", c"wsgiref_rs")?;
+    module.add_class::<PyInput>()?;
+    module.add_class::<PyErrors>()?;
+    module.add_class::<PyStartResponse>()?;
+    module.add_class::<PyWrite>()?;
+    Ok(module)
+}
+
+/// The exception line; with the traceback when the failure is in the
+/// module's own code rather than "no module named ...".
+fn import_error(py: Python<'_>, error: &PyErr) -> String {
+    let line = exception_line(py, error);
+    if error.is_instance_of::<pyo3::exceptions::PyModuleNotFoundError>(py) {
+        return line;
+    }
+    match format_traceback(py, error) {
+        Ok(traceback) => format!("{line}\n{}", traceback.trim_end()),
+        Err(_) => line,
+    }
+}
+
+impl PythonApplication {
+    /// `MODULE:CALLABLE` as given to [`load`].
+    pub fn spec(&self) -> &str {
+        &self.spec
+    }
+
+    /// The Python part of [`Application::call`], with the GIL held.
+    fn call_in_python(&self, py: Python<'_>, environ: &Environ, request: u64) -> Result<Body, AppError> {
+        let environ = self
+            .environ_dict(py, environ, request)
+            .map_err(|error| PythonError::new(py, &error, "building the environ"))?;
+        let start_response = Bound::new(py, PyStartResponse { request })
+            .map_err(|error| PythonError::new(py, &error, "building start_response"))?;
+        let result = self
+            .callable
+            .bind(py)
+            .call1((environ, start_response))
+            .map_err(|error| failure(request, PythonError::new(py, &error, "the application")))?;
+        let closer = Closer {
+            result: Some(result.clone().unbind()),
+            request,
+        };
+        match body(py, &result, request) {
+            Ok(body) => Ok(body.on_close(move || closer.close())),
+            Err(error) => {
+                // PEP 3333: close() even when iteration failed.
+                closer.close();
+                Err(error)
+            }
+        }
+    }
+
+    /// The environ as a Python `dict`: native `str` CGI keys, typed `wsgi.*` keys.
+    fn environ_dict<'py>(&self, py: Python<'py>, environ: &Environ, request: u64) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        // Why no decoding step: our native strings already hold one char
+        // U+0000..U+00FF per request byte, the code points of latin-1.
+        for (key, value) in environ.vars() {
+            dict.set_item(key, value)?;
+        }
+        dict.set_item("wsgi.version", (environ.version.0, environ.version.1))?;
+        dict.set_item("wsgi.url_scheme", environ.url_scheme.as_str())?;
+        dict.set_item("wsgi.input", Bound::new(py, PyInput { request })?)?;
+        dict.set_item("wsgi.errors", Bound::new(py, PyErrors { request })?)?;
+        dict.set_item("wsgi.multithread", environ.multithread)?;
+        dict.set_item("wsgi.multiprocess", environ.multiprocess)?;
+        dict.set_item("wsgi.run_once", environ.run_once)?;
+        if environ.input_terminated {
+            dict.set_item("wsgi.input_terminated", true)?;
+        }
+        if environ.file_wrapper.is_some() {
+            dict.set_item("wsgi.file_wrapper", self.file_wrapper.bind(py))?;
+        }
+        Ok(dict)
+    }
+}
+
+/// The body for the application's result: chunks pulled one `next()` at a
+/// time; one chunk known in advance when `len(result) == 1`.
+fn body(py: Python<'_>, result: &Bound<'_, PyAny>, request: u64) -> Result<Body, AppError> {
+    if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
+        let kind = if result.is_instance_of::<PyString>() {
+            "str"
+        } else {
+            "bytes"
+        };
+        return Err(format!(
+            "the application returned a {kind}, not an iterable of bytes: return [body], a list of one bytes object"
+        )
+        .into());
+    }
+    let iterator = result.try_iter().map_err(|error| {
+        failure(
+            request,
+            PythonError::new(py, &error, "iter() of the application's result"),
+        )
+    })?;
+    // Why: wsgiref computes Content-Length when len(result) == 1
+    // (BaseHandler.set_content_length); a Body made from one value does.
+    if result.len().ok() == Some(1) {
+        let first = next_chunk(py, &iterator, request)?;
+        let second = match first {
+            Some(_) => next_chunk(py, &iterator, request)?,
+            None => None,
+        };
+        return Ok(match (first, second) {
+            (Some(first), None) => Body::from(first),
+            (first, second) => {
+                let known = first.into_iter().chain(second).map(Ok::<Vec<u8>, AppError>);
+                Body::new(known.chain(PythonChunks::new(iterator, request)))
+            }
+        });
+    }
+    Ok(Body::new(PythonChunks::new(iterator, request)))
+}
+
+impl Application for PythonApplication {
+    fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
+        let request = register(RequestState {
+            input: Some(environ.take_input()),
+            errors: std::mem::replace(&mut environ.errors, Errors::to_log()),
+            start_response,
+            write: None,
+            write_error: None,
+        });
+        let called = Python::attach(|py| self.call_in_python(py, environ, request));
+        if called.is_err() {
+            // The error path has no body to close: the request ends here.
+            drop(unregister(request));
+        }
+        called
+    }
+}
+
+impl fmt::Debug for PythonApplication {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PythonApplication").field("spec", &self.spec).finish()
+    }
+}
+
+/// PEP 3333's `close()` of the returned iterable, run from the body's close step.
+struct Closer {
+    result: Option<Py<PyAny>>,
+    request: u64,
+}
+
+impl Closer {
+    fn close(mut self) {
+        if let Some(result) = self.result.take() {
+            Python::attach(|py| {
+                let result = result.into_bound(py);
+                match result.hasattr("close") {
+                    Ok(true) => {
+                        if let Err(error) = result.call_method0("close") {
+                            log::error!("{}", PythonError::new(py, &error, "close() of the response body"));
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(error) => log::error!("{}", PythonError::new(py, &error, "close() of the response body")),
+                }
+                // Why inside attach: the last references go while the GIL is held.
+                drop(result);
+            });
+        }
+        drop(unregister(self.request));
+    }
+}
+
+/// The body's iterator: one `next()` of the Python iterator per chunk, the
+/// GIL held only for that call.
+struct PythonChunks {
+    iterator: Option<Py<PyIterator>>,
+    request: u64,
+}
+
+impl PythonChunks {
+    fn new(iterator: Bound<'_, PyIterator>, request: u64) -> PythonChunks {
+        PythonChunks {
+            iterator: Some(iterator.unbind()),
+            request,
+        }
+    }
+}
+
+impl Iterator for PythonChunks {
+    type Item = Result<Vec<u8>, AppError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let iterator = self.iterator.take()?;
+        let request = self.request;
+        let (next, iterator) = Python::attach(|py| {
+            let next = next_chunk(py, iterator.bind(py), request);
+            // Why here: after the last chunk or an error, the iterator goes
+            // while the GIL is held.
+            let keep = matches!(next, Ok(Some(_))).then_some(iterator);
+            (next, keep)
+        });
+        self.iterator = iterator;
+        next.transpose()
+    }
+}
+
+/// One chunk of the body, copied out of Python; `None` at the end.
+fn next_chunk(py: Python<'_>, iterator: &Bound<'_, PyIterator>, request: u64) -> Result<Option<Vec<u8>>, AppError> {
+    let mut iterator = iterator.clone();
+    let Some(item) = iterator.next() else {
+        return Ok(None);
+    };
+    let item = item.map_err(|error| failure(request, PythonError::new(py, &error, "the response body")))?;
+    if let Ok(bytes) = item.cast::<PyBytes>() {
+        return Ok(Some(bytes.as_bytes().to_vec()));
+    }
+    let shown = item.repr().map(|repr| short(&repr.to_string())).unwrap_or_default();
+    let type_name = item.get_type().qualname().map(|n| n.to_string()).unwrap_or_default();
+    if item.is_instance_of::<PyString>() {
+        return Err(format!(
+            "the response body yielded a str ({shown}), not bytes: WSGI bodies are bytes, so encode it (for example with .encode('utf-8'))"
+        )
+        .into());
+    }
+    Err(format!("the response body yielded a {type_name} ({shown}), not bytes").into())
+}
+
+/// The first 60 characters of `text`, for error messages.
+fn short(text: &str) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(60).collect();
+    if chars.next().is_some() {
+        format!("{head}...")
+    } else {
+        head
+    }
+}
+
+/// The error to report: a client that went away while the application
+/// called `write()` is an `io::Error` (the server logs it at debug level),
+/// whatever exception the application raised after it.
+fn failure(request: u64, error: PythonError) -> AppError {
+    match with_request(request, |state| state.write_error.take()).flatten() {
+        Some(io_error) => Box::new(io_error),
+        None => Box::new(error),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The Rust side of each request, on the thread that serves it.
+
+/// What the Python objects of one request act on.
+struct RequestState {
+    /// `None` while a read is in progress.
+    input: Option<Input>,
+    errors: Errors,
+    start_response: StartResponse,
+    write: Option<WriteCallable>,
+    /// The `io::Error` of a failed `write()` (usually: the client went away).
+    write_error: Option<io::Error>,
+}
+
+thread_local! {
+    static REQUESTS: RefCell<HashMap<u64, RequestState>> = RefCell::new(HashMap::new());
+}
+
+static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
+
+fn register(state: RequestState) -> u64 {
+    let request = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
+    REQUESTS.with(|requests| requests.borrow_mut().insert(request, state));
+    request
+}
+
+fn unregister(request: u64) -> Option<RequestState> {
+    REQUESTS.with(|requests| requests.borrow_mut().remove(&request))
+}
+
+/// Run `f` on the state of `request`; `None` when the request is over or
+/// belongs to another thread. `f` must not call user code (no borrow is
+/// held across user code).
+fn with_request<R>(request: u64, f: impl FnOnce(&mut RequestState) -> R) -> Option<R> {
+    REQUESTS.with(|requests| requests.borrow_mut().get_mut(&request).map(f))
+}
+
+fn closed(what: &str) -> PyErr {
+    PyValueError::new_err(format!(
+        "{what} is closed: the request is over, or this is not the thread serving it"
+    ))
+}
+
+/// Run `f` on the request's input with the GIL released.
+fn with_input<R: Send>(
+    py: Python<'_>,
+    request: u64,
+    f: impl FnOnce(&mut Input) -> io::Result<R> + Send,
+) -> PyResult<R> {
+    let result = py.detach(move || {
+        let mut input = with_request(request, |state| state.input.take()).flatten()?;
+        let result = f(&mut input);
+        with_request(request, |state| state.input = Some(input));
+        Some(result)
+    });
+    match result {
+        Some(result) => result.map_err(PyErr::from),
+        None => Err(closed("wsgi.input")),
+    }
+}
+
+/// `size=-1`, `None` or a negative number: no limit.
+fn limit(size: Option<i64>) -> Option<usize> {
+    size.and_then(|size| usize::try_from(size).ok())
+}
+
+/// `wsgi.input`: the request body as a binary file-like object.
+#[pyclass(frozen, module = "wsgiref_rs", name = "Input")]
+struct PyInput {
+    request: u64,
+}
+
+#[pymethods]
+impl PyInput {
+    /// read(size=-1): up to size bytes (all when -1); b'' at the end.
+    #[pyo3(signature = (size = -1))]
+    fn read<'py>(&self, py: Python<'py>, size: Option<i64>) -> PyResult<Bound<'py, PyBytes>> {
+        let data = with_input(py, self.request, move |input| match limit(size) {
+            Some(size) => input.read_bytes(size),
+            None => {
+                let mut data = Vec::new();
+                input.read_to_end(&mut data)?;
+                Ok(data)
+            }
+        })?;
+        Ok(PyBytes::new(py, &data))
+    }
+
+    /// readline(size=-1): the next line, with its b'\n'; b'' at the end.
+    #[pyo3(signature = (size = -1))]
+    fn readline<'py>(&self, py: Python<'py>, size: Option<i64>) -> PyResult<Bound<'py, PyBytes>> {
+        let line = with_input(py, self.request, move |input| input.readline(limit(size)))?;
+        Ok(PyBytes::new(py, &line))
+    }
+
+    /// readlines(hint=-1): the remaining lines, stopping once hint bytes were read.
+    #[pyo3(signature = (hint = -1))]
+    fn readlines<'py>(&self, py: Python<'py>, hint: Option<i64>) -> PyResult<Bound<'py, PyList>> {
+        let lines = with_input(py, self.request, move |input| input.readlines(limit(hint)))?;
+        PyList::new(py, lines.iter().map(|line| PyBytes::new(py, line)))
+    }
+
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let line = with_input(py, self.request, |input| input.readline(None))?;
+        Ok((!line.is_empty()).then(|| PyBytes::new(py, &line)))
+    }
+}
+
+/// `wsgi.errors`: a text stream whose lines go to the log.
+#[pyclass(frozen, module = "wsgiref_rs", name = "Errors")]
+struct PyErrors {
+    request: u64,
+}
+
+impl PyErrors {
+    fn write_text(&self, text: &str) {
+        let written = with_request(self.request, |state| state.errors.write_all(text.as_bytes()));
+        if written.is_none() {
+            // Late output (after the request): still worth a log line.
+            let mut errors = Errors::to_log();
+            let _ = errors.write_all(text.as_bytes());
+        }
+    }
+}
+
+#[pymethods]
+impl PyErrors {
+    /// write(s): write a str.
+    fn write(&self, text: &str) -> usize {
+        self.write_text(text);
+        text.chars().count()
+    }
+
+    /// writelines(lines): write each str of an iterable.
+    fn writelines(&self, lines: &Bound<'_, PyAny>) -> PyResult<()> {
+        for line in lines.try_iter()? {
+            self.write_text(&line?.extract::<String>()?);
+        }
+        Ok(())
+    }
+
+    /// flush(): log a partial line now.
+    fn flush(&self) {
+        with_request(self.request, |state| state.errors.flush());
+    }
+}
+
+/// `start_response(status, headers, exc_info=None)`.
+#[pyclass(frozen, module = "wsgiref_rs", name = "StartResponse")]
+struct PyStartResponse {
+    request: u64,
+}
+
+/// The value as a Rust string if its type is exactly `str`, as wsgiref's
+/// `_convert_string_type` asks.
+fn native_string(value: &Bound<'_, PyAny>, title: &str) -> PyResult<String> {
+    if value.is_exact_instance_of::<PyString>() {
+        return value.extract();
+    }
+    let shown = value.repr().map(|repr| repr.to_string()).unwrap_or_default();
+    Err(PyAssertionError::new_err(format!(
+        "{title} must be of type str (got {shown})"
+    )))
+}
+
+#[pymethods]
+impl PyStartResponse {
+    #[pyo3(signature = (status, headers, exc_info = None))]
+    fn __call__(
+        &self,
+        status: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+        exc_info: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyWrite> {
+        let status = native_string(status, "Status")?;
+        let headers = header_list(headers)?;
+        // Why truthiness: wsgiref tests `if exc_info:`.
+        let exc_info = match exc_info {
+            Some(exc_info) if exc_info.is_truthy()? => Some(exc_info),
+            _ => None,
+        };
+        let rust_exc_info = match exc_info {
+            Some(exc_info) => {
+                let shown = exc_info.get_item(1)?.repr()?.to_string();
+                Some(ExcInfo::new(format!("Python exception {shown}")))
+            }
+            None => None,
+        };
+        let Some(start_response) = with_request(self.request, |state| state.start_response.clone()) else {
+            return Err(closed("start_response"));
+        };
+        match (
+            start_response.call_with_exc_info(status, headers, rust_exc_info),
+            exc_info,
+        ) {
+            (Ok(write), _) => {
+                with_request(self.request, |state| state.write = Some(write));
+                Ok(PyWrite { request: self.request })
+            }
+            (Err(StartResponseError::HeadersAlreadySent(_)), Some(exc_info)) => {
+                // PEP 3333: "raise exc_info[1].with_traceback(exc_info[2])".
+                let value = exc_info
+                    .get_item(1)?
+                    .call_method1("with_traceback", (exc_info.get_item(2)?,))?;
+                Err(PyErr::from_value(value))
+            }
+            (Err(error), _) => Err(PyAssertionError::new_err(error.to_string())),
+        }
+    }
+}
+
+/// `headers`: a `list` of `(str, str)` tuples.
+fn header_list(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let Ok(list) = headers.cast::<PyList>() else {
+        return Err(PyTypeError::new_err("Headers must be a list of name/value tuples"));
+    };
+    let mut pairs = Vec::with_capacity(list.len());
+    for item in list.iter() {
+        let pair = match item.cast::<PyTuple>() {
+            Ok(pair) if pair.len() == 2 => pair.clone(),
+            _ => {
+                let shown = item.repr().map(|repr| repr.to_string()).unwrap_or_default();
+                return Err(PyTypeError::new_err(format!(
+                    "each header must be a (name, value) tuple, got {shown}"
+                )));
+            }
+        };
+        let name = native_string(&pair.get_item(0)?, "Header name")?;
+        let value = native_string(&pair.get_item(1)?, "Header value")?;
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+/// The `write(data)` callable that `start_response` returns.
+#[pyclass(frozen, module = "wsgiref_rs", name = "Write")]
+struct PyWrite {
+    request: u64,
+}
+
+#[pymethods]
+impl PyWrite {
+    fn __call__(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let Ok(bytes) = data.cast::<PyBytes>() else {
+            return Err(PyAssertionError::new_err("write() argument must be a bytes instance"));
+        };
+        let data = bytes.as_bytes().to_vec();
+        let request = self.request;
+        // Why detach: sending waits for the client; other threads may run Python meanwhile.
+        let written = py.detach(move || {
+            let write = with_request(request, |state| state.write.clone()).flatten()?;
+            let result = write.write(&data);
+            if let Err(error) = &result {
+                let copy = io::Error::new(error.kind(), error.to_string());
+                with_request(request, |state| state.write_error = Some(copy));
+            }
+            Some(result)
+        });
+        match written {
+            Some(result) => result.map_err(PyErr::from),
+            None => Err(closed("write")),
+        }
+    }
+}

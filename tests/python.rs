@@ -1,0 +1,635 @@
+//! Real Python WSGI applications under our server (the `python` feature):
+//! bare functions, CPython's own `demo_app`, a Flask app and a Django
+//! project, each compared with CPython's `wsgiref.simple_server` serving
+//! the same application, and each run again inside CPython's
+//! `wsgiref.validate.validator`.
+//!
+//! Run: `cargo test --features python --test python`. The first run makes
+//! the virtual environment `target/python-venv` from
+//! `tests/python/requirements.txt` (see `tests/python/venv.rs`).
+//!
+//! # Deliberate differences from CPython, not compared
+//!
+//! - The status line says `HTTP/1.1` (CPython: `HTTP/1.0`): only the code
+//!   and reason are compared.
+//! - We send `Connection: close`; both send `Date` and `Server` with their
+//!   own values. These three headers are left out.
+//! - `demo_app` prints the environ: `SERVER_SOFTWARE`, `wsgi.multithread`
+//!   (ours `True`: a pool of threads), the reprs of `wsgi.input`,
+//!   `wsgi.errors` and `wsgi.file_wrapper` (our objects are `wsgiref_rs.*`)
+//!   and of course `SERVER_PORT` differ, and CPython also copies its process
+//!   environment into the environ; so that body and its `Content-Length`
+//!   differ.
+//!
+//! Everything else must be equal: status, every other header (including a
+//! `Content-Length` computed for a one-item body, as wsgiref does for
+//! `len(result) == 1`), and the body bytes.
+#![cfg(feature = "python")]
+
+mod common;
+#[path = "python/venv.rs"]
+mod venv;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::TestServer;
+use wsgiref::python::{LoadError, load};
+use wsgiref::{Application, Environ, StartResponse};
+
+const PYTHON_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
+const DJANGO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/django_project");
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/// A response split into what the comparisons look at.
+#[derive(Debug, PartialEq)]
+struct Response {
+    /// `200 OK`: the status line without the HTTP version.
+    status: String,
+    /// Lower-case names, in order, without `Date`, `Server` and `Connection`.
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn parse(raw: &[u8]) -> Response {
+        let (head, body) = common::split_response(raw);
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap_or_default();
+        let status = status_line.split_once(' ').map_or("", |(_, rest)| rest).to_string();
+        let headers = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_string()))
+            .filter(|(name, _)| !matches!(name.as_str(), "date" | "server" | "connection"))
+            .collect();
+        Response { status, headers, body }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A server in a child process, ours or CPython's; killed when dropped.
+struct ServerProcess {
+    child: Child,
+    address: SocketAddr,
+    log: PathBuf,
+}
+
+impl ServerProcess {
+    /// `wsgiref --python SPEC --pythonpath DIR --port 0`, with `VIRTUAL_ENV` when given.
+    fn ours(spec: &str, pythonpath: &str, virtual_env: Option<&Path>) -> ServerProcess {
+        ServerProcess::start(our_command(spec, pythonpath, virtual_env), &format!("ours {spec}"))
+    }
+
+    /// Ours serving `validated:SPEC`: CPython's validator around the
+    /// application (`tests/python/validated.py`, found through `PYTHONPATH`).
+    fn ours_validated(spec: &str, pythonpath: &str, virtual_env: Option<&Path>) -> ServerProcess {
+        let (module, callable) = spec.split_once(':').expect("MODULE:CALLABLE");
+        let validated = format!("validated:{module}.{callable}");
+        let mut command = our_command(&validated, pythonpath, virtual_env);
+        command.env("PYTHONPATH", PYTHON_DIR);
+        ServerProcess::start(command, &format!("ours {validated}"))
+    }
+
+    /// `python tests/python/cpython_server.py SPEC DIR`, with an empty
+    /// process environment (CPython copies it into every environ).
+    fn cpython(spec: &str, pythonpath: &str, python: &Path) -> ServerProcess {
+        let mut command = Command::new(python);
+        command.env_clear();
+        command
+            .arg(Path::new(PYTHON_DIR).join("cpython_server.py"))
+            .args([spec, pythonpath]);
+        ServerProcess::start(command, &format!("cpython {spec}"))
+    }
+
+    fn start(mut command: Command, what: &str) -> ServerProcess {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let log = std::env::temp_dir().join(format!(
+            "wsgiref-python-test-{}-{}.log",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .unwrap_or_else(|error| panic!("start {what}: {error}"));
+        let mut line = String::new();
+        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
+        let port: u16 = line
+            .split(" port ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                let _ = child.wait();
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!("{what} did not start; stdout {line:?}, stderr:\n{log}")
+            });
+        ServerProcess {
+            child,
+            address: SocketAddr::from(([127, 0, 0, 1], port)),
+            log,
+        }
+    }
+
+    fn request(&self, request: &[u8]) -> Response {
+        Response::parse(&common::send(self.address, request))
+    }
+
+    /// What the server wrote on stderr so far.
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+fn our_command(spec: &str, pythonpath: &str, virtual_env: Option<&Path>) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wsgiref"));
+    command.args(["--python", spec, "--pythonpath", pythonpath, "--port", "0"]);
+    command.env_remove("VIRTUAL_ENV").env_remove("PYTHONPATH");
+    if let Some(venv) = virtual_env {
+        command.env("VIRTUAL_ENV", venv);
+    }
+    command
+}
+
+/// The base interpreter's real executable (not a pyenv shim), for children
+/// started with an empty environment.
+fn base_python_executable() -> &'static Path {
+    static EXECUTABLE: OnceLock<PathBuf> = OnceLock::new();
+    EXECUTABLE.get_or_init(|| {
+        let output = Command::new(venv::base_python())
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("run python3");
+        PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+    })
+}
+
+/// A GET with `Host: localhost`.
+fn get(target: &str) -> Vec<u8> {
+    format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n").into_bytes()
+}
+
+/// A POST with a body and its content type.
+fn post(target: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut request = format!(
+        "POST {target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    request
+}
+
+fn multipart_upload() -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\n");
+    body.extend_from_slice(b"Content-Type: text/plain\r\n\r\nfirst line\nsecond line\n\r\n--XyZ--\r\n");
+    post("/upload", "multipart/form-data; boundary=XyZ", &body)
+}
+
+/// Make each request against ours and CPython's and compare; then serve the
+/// application inside CPython's validator under our server and check that
+/// it answers the same, with nothing in the log but access lines.
+fn compare_with_cpython(
+    spec: &str,
+    pythonpath: &str,
+    virtual_env: Option<&Path>,
+    requests: &[(&str, Vec<u8>)],
+) -> Vec<Response> {
+    let python = match virtual_env {
+        Some(venv) => venv.join("bin").join("python"),
+        None => base_python_executable().to_path_buf(),
+    };
+    let ours = ServerProcess::ours(spec, pythonpath, virtual_env);
+    let cpython = ServerProcess::cpython(spec, pythonpath, &python);
+    let validated = ServerProcess::ours_validated(spec, pythonpath, virtual_env);
+    let mut responses = Vec::new();
+    for (name, request) in requests {
+        let our_response = ours.request(request);
+        let cpython_response = cpython.request(request);
+        assert_eq!(
+            our_response,
+            cpython_response,
+            "{spec} {name}: ours (left) and CPython's wsgiref (right) differ\nour log:\n{}",
+            ours.stderr()
+        );
+        let checked = validated.request(request);
+        assert_eq!(
+            (&checked.status, &checked.body),
+            (&our_response.status, &our_response.body),
+            "{spec} {name}: under the validator (left) and without (right)\nlog:\n{}",
+            validated.stderr()
+        );
+        responses.push(our_response);
+    }
+    assert_clean_log(&ours, spec);
+    assert_clean_log(&validated, &format!("validated {spec}"));
+    responses
+}
+
+/// Only access-log lines: no error, no traceback, no ignored exception.
+fn assert_clean_log(server: &ServerProcess, spec: &str) {
+    let log = server.stderr();
+    for line in log.lines() {
+        assert!(
+            line.starts_with("127.0.0.1 - - ["),
+            "{spec}: unexpected log line {line:?}; whole log:\n{log}"
+        );
+    }
+}
+
+fn bare(name: &str) -> wsgiref::python::PythonApplication {
+    load(&format!("bare_apps:{name}"), Path::new(PYTHON_DIR)).expect("load a bare app")
+}
+
+/// Serve `app` in this process for one request.
+fn serve_once(app: impl Application + 'static, request: &[u8]) -> Response {
+    let server = TestServer::start(app);
+    Response::parse(&server.send(request))
+}
+
+// ---------------------------------------------------------------------------
+// The embedded interpreter
+
+#[test]
+fn runs_the_same_python_as_python3() {
+    let response = serve_once(bare("version"), &get("/"));
+    let output = Command::new(venv::base_python())
+        .args(["-c", "import sys; print(sys.version)"])
+        .output()
+        .expect("run python3");
+    let expected = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        response.text(),
+        expected.trim_end(),
+        "build.rs's rpath should pick this libpython"
+    );
+}
+
+#[test]
+fn load_errors_say_what_is_wrong() {
+    let dir = Path::new(PYTHON_DIR);
+    let cases: [(&str, &str); 6] = [
+        (
+            "bare_apps",
+            "\"bare_apps\" is not MODULE:CALLABLE (for example myapp:app)",
+        ),
+        (
+            "no_such_module:app",
+            "cannot import module \"no_such_module\": ModuleNotFoundError: No module named 'no_such_module'",
+        ),
+        ("bare_apps:nothing", "module \"bare_apps\" has no attribute \"nothing\""),
+        (
+            "bare_apps:hello.nothing",
+            "module \"bare_apps\" has no attribute \"hello.nothing\"",
+        ),
+        (
+            "bare_apps:not_callable",
+            "\"bare_apps:not_callable\" is not callable (it is a str)",
+        ),
+        (
+            "broken_module:app",
+            "cannot import module \"broken_module\": RuntimeError: broken at import time\nTraceback",
+        ),
+    ];
+    for (spec, expected) in cases {
+        let error = load(spec, dir).expect_err(spec);
+        assert!(error.to_string().starts_with(expected), "{spec}: {error}");
+    }
+    assert!(matches!(load("x:", dir), Err(LoadError::BadSpec(_))));
+}
+
+#[test]
+fn command_reports_load_errors_and_exits_one() {
+    let output = our_command("bare_apps:nothing", PYTHON_DIR, None).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "wsgiref: --python bare_apps:nothing: module \"bare_apps\" has no attribute \"nothing\"\n"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// PEP 3333 on the Python side, in this process
+
+#[test]
+fn environ_values_have_the_pep_3333_types() {
+    let text = serve_once(bare("types"), &get("/x?y=1")).text();
+    for line in [
+        "PATH_INFO str\n",
+        "QUERY_STRING str\n",
+        "HTTP_HOST str\n",
+        "wsgi.multiprocess bool False\n",
+        "wsgi.multithread bool True\n",
+        "wsgi.run_once bool False\n",
+        "wsgi.url_scheme str 'http'\n",
+        "wsgi.version tuple (1, 0)\n",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn native_strings_are_latin1_decoded_bytes() {
+    // PATH_INFO '/cafÃ©', as CPython gives it; .encode('latin-1') is the UTF-8 again.
+    let response = serve_once(bare("path_bytes"), &get("/caf%C3%A9"));
+    assert_eq!(response.text(), "/café");
+}
+
+#[test]
+fn wsgi_input_read_readline_readlines_and_iteration() {
+    let echoed = serve_once(bare("echo"), &post("/", "text/plain", b"hello body"));
+    assert_eq!(echoed.body, b"hello body");
+    let lines = serve_once(bare("lines"), &post("/", "text/plain", b"one\ntwo\nthree\nfour"));
+    assert_eq!(lines.text(), "(b'one\\n', b'two', [b'\\n', b'three\\n', b'four'])");
+    let chunked = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\na\nb\n\r\n1\r\nc\r\n0\r\n\r\n";
+    let iterated = serve_once(bare("iterate"), chunked);
+    assert_eq!(iterated.text(), "[b'a\\n', b'b\\n', b'c']");
+}
+
+#[test]
+fn write_callable_lazy_start_response_and_file_wrapper() {
+    assert_eq!(serve_once(bare("writer"), &get("/")).text(), "written by write()\n");
+    assert_eq!(serve_once(bare("lazy"), &get("/")).text(), "lazy body");
+    let wrapped = serve_once(bare("file_wrapper"), &get("/"));
+    let source = std::fs::read(Path::new(PYTHON_DIR).join("bare_apps.py")).unwrap();
+    assert_eq!(wrapped.body, source);
+    assert_eq!(
+        wrapped.header("content-length"),
+        None,
+        "an iterator body gets no computed length"
+    );
+}
+
+#[test]
+fn one_item_list_gets_a_content_length() {
+    let response = serve_once(bare("hello"), &get("/"));
+    assert_eq!(response.header("content-length"), Some("13"));
+}
+
+#[test]
+fn python_errors_take_the_500_path() {
+    let server = TestServer::start(bare("raises"));
+    for _ in 0..2 {
+        let response = Response::parse(&server.send(&get("/")));
+        assert_eq!(response.status, "500 Internal Server Error");
+    }
+    for name in ["str_chunk", "bytes_status", "bad_headers", "second_call"] {
+        let response = serve_once(bare(name), &get("/"));
+        assert_eq!(response.status, "500 Internal Server Error", "{name}");
+    }
+    // After the headers: the response is cut off, not replaced.
+    let response = serve_once(bare("raises_in_body"), &get("/"));
+    assert_eq!(
+        (response.status.as_str(), response.text().as_str()),
+        ("200 OK", "first ")
+    );
+    let response = serve_once(bare("exc_info_after_headers"), &get("/"));
+    assert_eq!(
+        (response.status.as_str(), response.text().as_str()),
+        ("200 OK", "partial")
+    );
+    let response = serve_once(bare("exc_info_before_headers"), &get("/"));
+    assert_eq!(
+        (response.status.as_str(), response.text().as_str()),
+        ("503 Service Unavailable", "replaced")
+    );
+}
+
+#[test]
+fn error_messages_carry_the_traceback_and_name_the_mistake() {
+    let call = |name: &str| {
+        let (start_response, _seen) = StartResponse::recorder();
+        let app = bare(name);
+        let body = app.call(&mut Environ::new(), start_response);
+        body.and_then(|body| body.collect::<Result<Vec<_>, _>>())
+    };
+    let error = call("raises").unwrap_err().to_string();
+    assert!(
+        error.starts_with("the application raised ValueError: boom from Python\nTraceback (most recent call last):"),
+        "{error}"
+    );
+    assert!(error.contains("bare_apps.py\", line"), "{error}");
+    let error = call("str_chunk").unwrap_err().to_string();
+    assert!(
+        error.starts_with("the response body yielded a str ('not bytes'), not bytes"),
+        "{error}"
+    );
+    let error = call("bytes_status").unwrap_err().to_string();
+    assert!(
+        error.contains("AssertionError: Status must be of type str (got b'200 OK')"),
+        "{error}"
+    );
+}
+
+#[test]
+fn close_is_called_after_success_and_after_failure() {
+    let count = || {
+        serve_once(bare("closed_count"), &get("/"))
+            .text()
+            .parse::<u32>()
+            .unwrap()
+    };
+    let before = count();
+    assert_eq!(serve_once(bare("closing"), &get("/")).text(), "ab");
+    let failed = serve_once(bare("closing"), &get("/?fail"));
+    assert_eq!(failed.status, "500 Internal Server Error");
+    // Other tests may close bodies too, but never fewer than ours.
+    assert!(count() >= before + 2);
+}
+
+// ---------------------------------------------------------------------------
+// Side by side with CPython's wsgiref.simple_server, and under its validator
+
+#[test]
+fn bare_apps_match_cpython() {
+    let requests = [
+        ("hello", "bare_apps:hello", get("/")),
+        ("echo", "bare_apps:echo", post("/", "text/plain", b"0123456789")),
+        ("writer", "bare_apps:writer", get("/")),
+        ("lazy", "bare_apps:lazy", get("/")),
+        ("file_wrapper", "bare_apps:file_wrapper", get("/")),
+        ("exc_info", "bare_apps:exc_info_before_headers", get("/")),
+    ];
+    for (name, spec, request) in requests {
+        compare_with_cpython(spec, PYTHON_DIR, None, &[(name, request)]);
+    }
+}
+
+#[test]
+fn demo_app_matches_cpython_but_for_the_documented_keys() {
+    let spec = "bare_apps:demo_app";
+    let ours = ServerProcess::ours(spec, PYTHON_DIR, None);
+    let cpython = ServerProcess::cpython(spec, PYTHON_DIR, base_python_executable());
+    let request =
+        b"GET /caf%C3%A9/x?abc=1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: test\r\nX-Twice: a\r\nX-Twice: b\r\n\r\n";
+    let mut our_response = ours.request(request);
+    let mut cpython_response = cpython.request(request);
+    let lines = |response: &Response| -> Vec<(String, String)> {
+        response
+            .text()
+            .lines()
+            .skip(2)
+            .filter_map(|line| line.split_once(" = "))
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect()
+    };
+    let (our_lines, cpython_lines) = (lines(&our_response), lines(&cpython_response));
+    let differ = [
+        "SERVER_PORT",
+        "SERVER_SOFTWARE",
+        "wsgi.multithread",
+        "wsgi.errors",
+        "wsgi.file_wrapper",
+        "wsgi.input",
+    ];
+    for (key, value) in &our_lines {
+        if differ.contains(&key.as_str()) {
+            continue;
+        }
+        let theirs = cpython_lines.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        assert_eq!(Some(value), theirs, "{key}");
+    }
+    for (key, value) in &cpython_lines {
+        let ours_has = our_lines.iter().any(|(k, _)| k == key);
+        // CPython copies its process environment (here empty but for what
+        // Python itself sets, such as LC_CTYPE) into the environ.
+        assert!(
+            ours_has || !(key.starts_with("HTTP_") || key.starts_with("wsgi.") || key.starts_with("SERVER_")),
+            "only CPython has {key} = {value}"
+        );
+    }
+    assert!(our_lines.iter().any(|(k, v)| k == "PATH_INFO" && v == "'/cafÃ©/x'"));
+    assert!(
+        our_lines
+            .iter()
+            .any(|(k, v)| k == "wsgi.input" && v.starts_with("<wsgiref_rs.Input object"))
+    );
+    assert!(
+        our_lines
+            .iter()
+            .any(|(k, v)| k == "wsgi.file_wrapper" && v == "<class 'wsgiref_rs.FileWrapper'>")
+    );
+    // The body differs, so its computed length does too.
+    our_response.headers.retain(|(name, _)| name != "content-length");
+    cpython_response.headers.retain(|(name, _)| name != "content-length");
+    assert_eq!(
+        (&our_response.status, &our_response.headers),
+        (&cpython_response.status, &cpython_response.headers)
+    );
+    assert_clean_log(&ours, spec);
+    // And under the validator: the same status, nothing in the log.
+    let validated = ServerProcess::ours_validated(spec, PYTHON_DIR, None);
+    assert_eq!(validated.request(request).status, "200 OK");
+    assert_clean_log(&validated, "validated:bare_apps.demo_app");
+}
+
+#[test]
+fn the_validator_harness_catches_a_broken_application() {
+    let validated = ServerProcess::ours_validated("bare_apps:no_content_type", PYTHON_DIR, None);
+    assert_eq!(validated.request(&get("/")).status, "500 Internal Server Error");
+    let log = validated.stderr();
+    assert!(
+        log.contains("AssertionError: No Content-Type header found in headers"),
+        "{log}"
+    );
+}
+
+#[test]
+fn flask_app_matches_cpython() {
+    let venv = venv::python_venv();
+    let responses = compare_with_cpython(
+        "flask_app:app",
+        PYTHON_DIR,
+        Some(venv),
+        &[
+            ("page", get("/")),
+            (
+                "form POST",
+                post("/form", "application/x-www-form-urlencoded", b"name=Ann+Lee&age=7"),
+            ),
+            ("multipart upload", multipart_upload()),
+            ("json", get("/json?q=caf%C3%A9")),
+            ("stream", get("/stream")),
+            ("download", get("/download")),
+            ("404 from the app", get("/missing-page")),
+            ("404 from Flask", get("/no/such/page")),
+        ],
+    );
+    assert_eq!(responses[0].text(), "Hello from Flask\n");
+    assert_eq!(responses[1].text(), "got age=7, name=Ann Lee\n");
+    assert!(responses[2].text().contains("\"size\":23"), "{}", responses[2].text());
+    assert_eq!(responses[3].header("content-type"), Some("application/json"));
+    assert!(
+        responses[3].text().contains("\"query\":\"caf\\u00e9\""),
+        "{}",
+        responses[3].text()
+    );
+    assert_eq!(responses[4].text(), "line 1\nline 2\nline 3\nline 4\nline 5\n");
+    assert_eq!(responses[4].header("content-length"), None);
+    assert_eq!(
+        responses[5].body,
+        std::fs::read(Path::new(PYTHON_DIR).join("files/data.txt")).unwrap()
+    );
+    assert_eq!(
+        responses[5].header("content-disposition"),
+        Some("attachment; filename=data.txt")
+    );
+    assert_eq!(responses[7].status, "404 NOT FOUND");
+}
+
+#[test]
+fn django_project_matches_cpython() {
+    let venv = venv::python_venv();
+    let responses = compare_with_cpython(
+        "mysite.wsgi:application",
+        DJANGO_DIR,
+        Some(venv),
+        &[
+            ("page", get("/")),
+            (
+                "form POST",
+                post("/form", "application/x-www-form-urlencoded", b"name=Ann+Lee&age=7"),
+            ),
+            ("json", get("/json?q=1")),
+            ("stream", get("/stream")),
+            ("static file", get("/static/site.css")),
+            ("404", get("/no/such/page")),
+        ],
+    );
+    assert_eq!(responses[0].text(), "Hello from Django\n");
+    assert_eq!(responses[1].text(), "got age=7, name=Ann Lee\n");
+    assert_eq!(
+        responses[2].text(),
+        r#"{"numbers": [1, 2, 3], "path": "/json", "query": "1"}"#
+    );
+    assert_eq!(responses[3].text(), "line 1\nline 2\nline 3\nline 4\nline 5\n");
+    assert_eq!(responses[4].text(), "body { color: teal; }\n");
+    assert_eq!(responses[5].status, "404 Not Found");
+}

@@ -1,0 +1,187 @@
+"""Bare-function WSGI applications for tests/python.rs: one PEP 3333 point each."""
+import sys
+from wsgiref.simple_server import demo_app  # noqa: F401  (served as bare_apps:demo_app)
+
+
+def hello(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"Hello world!\n"]
+
+
+def echo(environ, start_response):
+    """Streams the request body back, read with read(size)."""
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    stream = environ["wsgi.input"]
+
+    def chunks():
+        while True:
+            block = stream.read(4096)
+            if not block:
+                return
+            yield block
+
+    return chunks()
+
+
+def lines(environ, start_response):
+    """Reads the body with readline(), readlines() and iteration; reports what it saw."""
+    stream = environ["wsgi.input"]
+    first = stream.readline()
+    second = stream.readline(3)
+    rest = stream.readlines()
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [repr((first, second, rest)).encode("ascii")]
+
+
+def iterate(environ, start_response):
+    lines = [line for line in environ["wsgi.input"]]
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [repr(lines).encode("ascii")]
+
+
+def types(environ, start_response):
+    """The Python types of the environ values, as one line per key."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    out = []
+    for key in sorted(environ):
+        value = environ[key]
+        if key.startswith("wsgi.") and key not in ("wsgi.input", "wsgi.errors", "wsgi.file_wrapper"):
+            out.append("%s %s %r\n" % (key, type(value).__name__, value))
+        elif not key.startswith("wsgi."):
+            out.append("%s %s\n" % (key, type(value).__name__))
+    return ["".join(out).encode("utf-8")]
+
+
+def path_bytes(environ, start_response):
+    """PATH_INFO as bytes again (latin-1), then decoded as UTF-8."""
+    start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+    return [environ["PATH_INFO"].encode("latin-1")]
+
+
+def str_chunk(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return ["not bytes"]
+
+
+def raises(environ, start_response):
+    raise ValueError("boom from Python")
+
+
+def raises_in_body(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+
+    def chunks():
+        yield b"first "
+        raise RuntimeError("boom in the body")
+
+    return chunks()
+
+
+def bytes_status(environ, start_response):
+    start_response(b"200 OK", [("Content-Type", "text/plain")])
+    return [b"never"]
+
+
+def bad_headers(environ, start_response):
+    start_response("200 OK", (("Content-Type", "text/plain"),))
+    return [b"never"]
+
+
+def writer(environ, start_response):
+    write = start_response("200 OK", [("Content-Type", "text/plain")])
+    write(b"written ")
+    write(b"by write()\n")
+    return []
+
+
+def errors(environ, start_response):
+    errors = environ["wsgi.errors"]
+    errors.write("a line for wsgi.errors\n")
+    errors.writelines(["two ", "parts\n"])
+    errors.flush()
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"logged"]
+
+
+def exc_info_before_headers(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    try:
+        raise KeyError("late failure")
+    except KeyError:
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")], sys.exc_info())
+    return [b"replaced"]
+
+
+def exc_info_after_headers(environ, start_response):
+    write = start_response("200 OK", [("Content-Type", "text/plain")])
+    write(b"partial")
+    try:
+        raise KeyError("after the headers")
+    except KeyError:
+        start_response("500 Oops", [("Content-Type", "text/plain")], sys.exc_info())
+    return [b"never"]
+
+
+def second_call(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"never"]
+
+
+def lazy(environ, start_response):
+    """start_response inside the first iteration (PEP 3333 allows it)."""
+
+    class Body:
+        def __iter__(self):
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            yield b"lazy "
+            yield b"body"
+
+    return Body()
+
+
+CLOSED = []
+
+
+class Closing:
+    def __init__(self, chunks, fail=False):
+        self.chunks = chunks
+        self.fail = fail
+
+    def __iter__(self):
+        for chunk in self.chunks:
+            if self.fail:
+                raise RuntimeError("iteration failed")
+            yield chunk
+
+    def close(self):
+        CLOSED.append(True)
+
+
+def closing(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return Closing([b"a", b"b"], fail=environ.get("QUERY_STRING") == "fail")
+
+
+def closed_count(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(len(CLOSED)).encode("ascii")]
+
+
+def file_wrapper(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return environ["wsgi.file_wrapper"](open(__file__, "rb"), 1024)
+
+
+def version(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [sys.version.encode("utf-8")]
+
+
+not_callable = "a string"
+
+
+def no_content_type(environ, start_response):
+    """Breaks a rule that CPython's validator checks (for the harness's own test)."""
+    start_response("200 OK", [])
+    return [b"no content type"]

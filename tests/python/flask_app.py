@@ -1,0 +1,50 @@
+"""A small Flask application for tests/python.rs: a page, a form POST, a
+multipart upload, a JSON response, a streamed response and a file download."""
+import os
+
+from flask import Flask, Response, jsonify, request, send_file
+
+app = Flask(__name__)
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@app.get("/")
+def index():
+    return "Hello from Flask\n"
+
+
+@app.post("/form")
+def form():
+    fields = ", ".join("%s=%s" % (key, value) for key, value in sorted(request.form.items()))
+    return "got " + fields + "\n"
+
+
+@app.post("/upload")
+def upload():
+    upload = request.files["file"]
+    data = upload.read()
+    return jsonify(filename=upload.filename, size=len(data), first_line=data.split(b"\n")[0].decode())
+
+
+@app.get("/json")
+def json():
+    return jsonify(numbers=[1, 2, 3], ok=True, path=request.path, query=request.args.get("q"))
+
+
+@app.get("/stream")
+def stream():
+    def lines():
+        for number in range(1, 6):
+            yield "line %d\n" % number
+
+    return Response(lines(), mimetype="text/plain")
+
+
+@app.get("/download")
+def download():
+    return send_file(os.path.join(HERE, "files", "data.txt"), as_attachment=True, download_name="data.txt")
+
+
+@app.get("/missing-page")
+def missing():
+    return "nothing here\n", 404
