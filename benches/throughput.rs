@@ -3,6 +3,8 @@
 //!
 //! Run: `cargo bench --bench throughput` (add `-- --quick` for one short
 //! run per point). Needs `wrk` (`apt-get install wrk`) and `python3`.
+//! With `--features python` it adds rows for a Python "hello" application
+//! under our server, CPython's wsgiref and gunicorn (see `mod python`).
 //!
 //! Each point starts a fresh server (ours: the release `wsgiref` binary;
 //! CPython: `benches/cpython_server.py`), both with the access log on and
@@ -284,6 +286,8 @@ fn main() {
         print_row(workload, "CPython", &cpython, None);
         let _ = std::io::stdout().flush();
     }
+    #[cfg(feature = "python")]
+    python::hello_rows(runs, seconds, &log_dir);
     let _ = std::fs::remove_dir_all(&log_dir);
 }
 
@@ -321,3 +325,103 @@ fn cpu_model() -> String {
         .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_string())
         .unwrap_or_else(|| "unknown CPU".to_string())
 }
+
+/// The Python rows (`cargo bench --bench throughput --features python`): the
+/// Python "hello" application `tests/python/hello_app.py` under our server
+/// (`wsgiref --python hello_app:app`), under CPython's wsgiref, and under
+/// gunicorn with one sync worker (installed in the tests' cached virtual
+/// environment, `target/python-venv`), at 16 clients, access logs on. The
+/// RSS column of gunicorn is its master process only.
+#[cfg(feature = "python")]
+mod python {
+    use super::{Measure, Server, Workload, print_row, run_wrk, venv};
+    use std::path::Path;
+    use std::process::Command;
+    use std::time::Duration;
+
+    const PYTHON_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
+
+    const HELLO: Workload = Workload {
+        name: "python hello",
+        app: "hello_app:app",
+        path: "/",
+        clients: 16,
+        script: None,
+        mib_per_request: 0.0,
+    };
+
+    fn start(which: &str, log_dir: &Path) -> Server {
+        let log = log_dir.join(format!("python-{which}.log"));
+        match which {
+            "ours" => Server::start(
+                Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+                    .args(["--python", HELLO.app, "--pythonpath", PYTHON_DIR, "--port", "0"])
+                    .env_remove("VIRTUAL_ENV"),
+                log,
+            ),
+            "CPython" => Server::start(
+                Command::new(venv::base_python())
+                    .arg(Path::new(PYTHON_DIR).join("cpython_server.py"))
+                    .args([HELLO.app, PYTHON_DIR]),
+                log,
+            ),
+            _ => {
+                let config = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/gunicorn_conf.py");
+                let access_log = log_dir.join("python-gunicorn-access.log");
+                Server::start(
+                    Command::new(venv::venv_python())
+                        .args([
+                            "-m",
+                            "gunicorn",
+                            "-c",
+                            config,
+                            "-w",
+                            "1",
+                            "-k",
+                            "sync",
+                            "-b",
+                            "127.0.0.1:0",
+                        ])
+                        .args(["--chdir", PYTHON_DIR, "--access-logfile"])
+                        .arg(access_log)
+                        .arg(HELLO.app),
+                    log,
+                )
+            }
+        }
+    }
+
+    /// A fresh server, `runs` wrk runs, the median by requests per second.
+    fn measure(which: &str, runs: usize, seconds: u64, log_dir: &Path) -> Measure {
+        let server = start(which, log_dir);
+        std::thread::sleep(Duration::from_millis(300));
+        let mut measures: Vec<Measure> = (0..runs).map(|_| run_wrk(server.port, &HELLO, seconds, None)).collect();
+        measures.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
+        let mut median = measures[runs / 2].clone();
+        median.errors = measures.iter().map(|m| m.errors).max().unwrap_or(0);
+        median.timeouts = measures.iter().map(|m| m.timeouts).max().unwrap_or(0);
+        median.peak_rss_kib = server.peak_rss_kib();
+        median
+    }
+
+    pub fn hello_rows(runs: usize, seconds: u64, log_dir: &Path) {
+        venv::python_venv(); // made before any clock runs
+        let ours = measure("ours", runs, seconds, log_dir);
+        let cpython = measure("CPython", runs, seconds, log_dir);
+        let gunicorn = measure("gunicorn", runs, seconds, log_dir);
+        let ratio = |other: &Measure| ours.requests_per_second / other.requests_per_second.max(f64::MIN_POSITIVE);
+        print_row(&HELLO, "ours", &ours, Some(ratio(&cpython)));
+        print_row(&HELLO, "CPython", &cpython, None);
+        print_row(&HELLO, "gunicorn", &gunicorn, None);
+        println!(
+            "python hello, 16 clients: ours/CPython wsgiref {:.2}x, ours/gunicorn (1 sync worker) {:.2}x",
+            ratio(&cpython),
+            ratio(&gunicorn)
+        );
+    }
+}
+
+/// The tests' cached virtual environment (Flask, Django, gunicorn).
+#[cfg(feature = "python")]
+#[path = "../tests/python/venv.rs"]
+mod venv;

@@ -464,6 +464,20 @@ fn close_is_called_after_success_and_after_failure() {
     assert!(count() >= before + 2);
 }
 
+#[test]
+fn objects_kept_past_their_request_act_like_closed_files() {
+    // Why it matters: Python's cycle collector may free an old environ on
+    // any thread; its wsgi.input must then be harmless, not a leak or a panic.
+    let stashed = serve_once(bare("stash"), &post("/", "text/plain", b"body"));
+    assert_eq!(stashed.text(), "stashed");
+    let server = TestServer::start(bare("read_stashed"));
+    let response = Response::parse(&server.send(&get("/")));
+    assert_eq!(
+        response.text(),
+        "ValueError: wsgi.input is closed: the request is over, or this is not the thread serving it\nok"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Side by side with CPython's wsgiref.simple_server, and under its validator
 

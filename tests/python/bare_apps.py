@@ -185,3 +185,28 @@ def no_content_type(environ, start_response):
     """Breaks a rule that CPython's validator checks (for the harness's own test)."""
     start_response("200 OK", [])
     return [b"no content type"]
+
+
+STASH = []
+
+
+def stash(environ, start_response):
+    """Keeps the environ past the request (as a reference cycle would)."""
+    STASH.append(environ)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"stashed"]
+
+
+def read_stashed(environ, start_response):
+    """Uses an old request's wsgi.input and start_response: they act like closed files."""
+    old = STASH.pop()
+    outcomes = []
+    for attempt in (lambda: old["wsgi.input"].read(), lambda: old["wsgi.errors"].write("late\n")):
+        try:
+            attempt()
+            outcomes.append("ok")
+        except ValueError as error:
+            outcomes.append("ValueError: %s" % error)
+    del old
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return ["\n".join(outcomes).encode("utf-8")]
