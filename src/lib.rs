@@ -113,6 +113,7 @@ pub mod http;
 mod input;
 mod pool;
 pub mod simple_server;
+pub mod testing;
 pub mod trace;
 pub mod types;
 pub mod util;
