@@ -473,26 +473,15 @@ impl Front {
     }
 }
 
-/// `HTTP_*` keys from request headers, by the server's rules: names
-/// uppercased with `-` → `_`; names containing `_` dropped; names that are
-/// already CGI keys skipped; values stripped; repeats joined with `,`.
-///
-/// Mirrors `WSGIRequestHandler.get_environ`'s header loop.
+/// `HTTP_*` keys from request headers, by the server's own rules (see
+/// `simple_server::add_http_headers`), after turning each value into the
+/// latin-1 native string the server would have read off the wire.
 fn add_http_headers(environ: &mut Environ, headers: &[(String, String)]) {
-    for (name, value) in headers {
-        let key = name.replace('-', "_").to_ascii_uppercase();
-        if name.contains('_') || environ.contains_key(&key) {
-            continue;
-        }
-        let value = from_latin1(&text_to_bytes(value));
-        let value = value.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c));
-        let http_key = format!("HTTP_{key}");
-        let joined = match environ.get(&http_key) {
-            Some(previous) => format!("{previous},{value}"),
-            None => value.to_string(),
-        };
-        environ.insert(http_key, joined);
-    }
+    let on_the_wire: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| (name.clone(), from_latin1(&text_to_bytes(value))))
+        .collect();
+    crate::simple_server::add_http_headers(environ, &on_the_wire, None);
 }
 
 /// > token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" /
@@ -555,28 +544,9 @@ fn encode_form(text: &str) -> String {
     encoded
 }
 
-/// Percent-decode an ASCII request path, each decoded byte one latin-1
-/// char; malformed escapes stay as they are (the server's `unquote`).
-///
-/// Mirrors `urllib.parse.unquote(path, 'iso-8859-1')`.
+/// Percent-decode a request path as the server does.
 fn unquote(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let hex = |index: usize| bytes.get(index).and_then(|&b| char::from(b).to_digit(16));
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (bytes[i], hex(i + 1), hex(i + 2)) {
-            (b'%', Some(high), Some(low)) => {
-                decoded.push((high * 16 + low) as u8);
-                i += 3;
-            }
-            (byte, _, _) => {
-                decoded.push(byte);
-                i += 1;
-            }
-        }
-    }
-    from_latin1(&decoded)
+    crate::simple_server::unquote(text)
 }
 
 #[cfg(test)]
