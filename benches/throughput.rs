@@ -2,7 +2,8 @@
 //! side by side on loopback, loaded by `wrk`, one table with ratios.
 //!
 //! Run: `cargo bench --bench throughput` (add `-- --quick` for one short
-//! run per point). Needs `wrk` (`apt-get install wrk`) and `python3`.
+//! run per point, and/or workload names such as `-- hello upload` to run
+//! only those). Needs `wrk` (`apt-get install wrk`) and `python3`.
 //!
 //! Each point starts a fresh server (ours: the release `wsgiref` binary;
 //! CPython: `benches/cpython_server.py`), both with the access log on and
@@ -312,6 +313,8 @@ fn measure_point(which: &str, workload: &Workload, runs: usize, seconds: u64, lo
 
 fn main() {
     let quick = std::env::args().any(|arg| arg == "--quick");
+    // Any other argument (not starting with '-') keeps only workloads whose name contains it.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with('-')).collect();
     let (runs, seconds) = if quick { (1, 2) } else { (3, 4) };
     if Command::new("wrk").arg("--version").output().is_err() {
         eprintln!("wrk is not installed: apt-get install wrk");
@@ -339,7 +342,10 @@ fn main() {
         "MiB/s",
         "ours/CPython"
     );
-    for workload in WORKLOADS {
+    let chosen = WORKLOADS
+        .iter()
+        .filter(|w| filters.is_empty() || filters.iter().any(|f| w.name.contains(f.as_str())));
+    for workload in chosen {
         let ours = measure_point("ours", workload, runs, seconds, &log_dir);
         let cpython = measure_point("cpython", workload, runs, seconds, &log_dir);
         let ratio = if cpython.requests_per_second > 0.0 {
