@@ -68,6 +68,8 @@
 //! The modules mirror Python's: [`types`], [`util`], [`handlers`],
 //! [`simple_server`]; [`http`] holds what Python gets from `http.server`
 //! (reading the request head under limits, error pages, the access log).
+//! [`static_files`] (feature `static`, on by default) serves a directory,
+//! alone or next to an application, for a dev server.
 //!
 //! ## Why blocking I/O
 //!
@@ -88,7 +90,8 @@
 //!   (target `wsgi.errors`).
 //! - `warn`: a client did something wrong (the reason for a 4xx/5xx sent by
 //!   the server), an application sent a body that disagrees with its
-//!   `Content-Length`, `accept()` failed.
+//!   `Content-Length`, `accept()` failed, a client spoke HTTPS to the plain
+//!   HTTP port (at most once a minute).
 //! - `info`: one access-log line per request, target `wsgiref::access`, in
 //!   Python's form: `127.0.0.1 - - [22/Nov/2026 18:16:30] "GET /xyz?abc HTTP/1.1" 200 1234`.
 //! - `debug`: connections closed without a request, clients that went away
@@ -113,6 +116,8 @@ pub mod http;
 mod input;
 mod pool;
 pub mod simple_server;
+#[cfg(feature = "static")]
+pub mod static_files;
 pub mod types;
 pub mod util;
 pub mod validate;
