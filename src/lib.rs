@@ -65,9 +65,20 @@
 //! client ◀──TCP── status line + headers + body; half-close, drain, close
 //! ```
 //!
-//! The modules mirror Python's: [`types`], [`util`], [`handlers`],
-//! [`simple_server`]; [`http`] holds what Python gets from `http.server`
-//! (reading the request head under limits, error pages, the access log).
+//! ## The modules
+//!
+//! | module | mirrors | holds |
+//! |---|---|---|
+//! | [`types`] | `wsgiref.types` | [`Application`], [`Environ`], [`StartResponse`], [`WriteCallable`], [`Body`], [`Errors`], [`ExcInfo`]; [`Input`] is `wsgi.input` |
+//! | [`util`] | `wsgiref.util` | `FileWrapper`, `shift_path_info`, `request_uri`, `application_uri`, `guess_scheme`, `setup_testing_defaults`, `is_hop_by_hop`, latin-1 helpers |
+//! | [`headers`] | `wsgiref.headers` | [`Headers`]: an ordered, case-insensitive header list |
+//! | [`handlers`] | `wsgiref.handlers` | `SimpleHandler` (run an application over any writer), `BaseCgiHandler`, `CgiHandler`, `read_environ` |
+//! | [`simple_server`] | `wsgiref.simple_server` | [`make_server`], [`WsgiServer`], [`ServerConfig`], `demo_app` (and `hello_app`, `echo_app`, `bytes_app`) |
+//! | [`validate`] | `wsgiref.validate` | `validator`: middleware that checks both sides of the protocol |
+//! | [`http`] | `http.server` | reading the request head under limits, body framing, error pages, the access log |
+//! | [`testing`] | Werkzeug's test client | run an application once, in-process or over a socket, and inspect the response |
+//! | [`trace`] | (new) | the protocol trace behind `wsgiref --trace` |
+//! | [`static_files`] | (new; feature `static`, on by default) | serve a directory, alone or next to an application, for a dev server |
 //!
 //! ## Why blocking I/O
 //!
@@ -88,7 +99,8 @@
 //!   (target `wsgi.errors`).
 //! - `warn`: a client did something wrong (the reason for a 4xx/5xx sent by
 //!   the server), an application sent a body that disagrees with its
-//!   `Content-Length`, `accept()` failed.
+//!   `Content-Length`, `accept()` failed, a client spoke HTTPS to the plain
+//!   HTTP port (at most once a minute).
 //! - `info`: one access-log line per request, target `wsgiref::access`, in
 //!   Python's form: `127.0.0.1 - - [22/Nov/2026 18:16:30] "GET /xyz?abc HTTP/1.1" 200 1234`.
 //! - `debug`: connections closed without a request, clients that went away
@@ -115,6 +127,9 @@ mod pool;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod simple_server;
+#[cfg(feature = "static")]
+pub mod static_files;
+pub mod testing;
 pub mod trace;
 pub mod types;
 pub mod util;

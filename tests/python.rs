@@ -326,9 +326,9 @@ fn load_errors_say_what_is_wrong() {
 }
 
 #[test]
-fn command_reports_load_errors_and_exits_one() {
+fn command_reports_load_errors_and_exits_two() {
     let output = our_command("bare_apps:nothing", PYTHON_DIR, None).output().unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
         "wsgiref: --python bare_apps:nothing: module \"bare_apps\" has no attribute \"nothing\"\n"
