@@ -63,6 +63,15 @@ mod ex01;
 #[allow(dead_code)]
 #[path = "../examples/02_environ.rs"]
 mod ex02;
+#[allow(dead_code)]
+#[path = "../examples/03_start_response.rs"]
+mod ex03;
+#[allow(dead_code)]
+#[path = "../examples/04_bodies.rs"]
+mod ex04;
+#[allow(dead_code)]
+#[path = "../examples/05_input.rs"]
+mod ex05;
 
 /// The chapters, in order, as the issue lists them.
 const CHAPTERS: [&str; 14] = [
@@ -90,6 +99,9 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "simple_server::hello_app" => Box::new(hello_app),
         "01_hello::app" => Box::new(ex01::app),
         "02_environ::app" => Box::new(ex02::app),
+        "03_start_response::app" => Box::new(ex03::app),
+        "04_bodies::app" => Box::new(ex04::app),
+        "05_input::app" => Box::new(ex05::app),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
     (application, ServerConfig::default())
