@@ -136,12 +136,8 @@ pub fn upload(environ: &mut Environ, start_response: StartResponse) -> Result<Bo
 
     let mut text = format!("CONTENT_LENGTH = {declared:?}\n");
     writeln!(text, "wsgi.input_terminated = {}", environ.input_terminated)?;
-    writeln!(
-        text,
-        "received {} bytes: {:?}",
-        body.len(),
-        String::from_utf8_lossy(&body)
-    )?;
+    let received = String::from_utf8_lossy(&body);
+    writeln!(text, "received {} bytes: {received:?}", body.len())?;
     start_response.call("200 OK", [("Content-Type", "text/plain; charset=utf-8")])?;
     Ok(Body::from(text))
 }

@@ -23,6 +23,10 @@
 //! - `<!-- cgi: APP | VAR=value ... -->`: what APP prints as a CGI
 //!   program with those environment variables.
 //!
+//! With `TUTORIAL_BLESS=1` in the environment, `include:` blocks that
+//! differ are rewritten from the code (after `cargo fmt`, say); shown
+//! output is never rewritten.
+//!
 //! Every `text` fence must have one of these (a diagram uses a fence with
 //! no language, which is not checked). APP names an application:
 //! `01_hello::app` (a function of `examples/01_hello.rs`),
@@ -284,6 +288,7 @@ fn check_chapter(file: &str) {
         .map(|fence| fence.content)
         .collect();
     let mut failures = String::new();
+    let mut blessed = markdown.clone();
     let mut fail = |fence: &Fence, message: String| {
         let _ = writeln!(failures, "\n{file}:{}: {message}", fence.line);
     };
@@ -298,7 +303,10 @@ fn check_chapter(file: &str) {
                     None => (argument, None),
                 };
                 let expected = anchored(&root().join(file), name);
-                if fence.content != expected {
+                if fence.content != expected && std::env::var_os("TUTORIAL_BLESS").is_some() {
+                    let fenced = |content: &str| format!("<!-- {marker} -->\n```{}\n{content}```\n", fence.lang);
+                    blessed = blessed.replacen(&fenced(&fence.content), &fenced(&expected), 1);
+                } else if fence.content != expected {
                     fail(&fence, format!("differs from {argument}:\n{}", diff(&expected, &fence.content)));
                 }
             }
@@ -347,6 +355,9 @@ fn check_chapter(file: &str) {
             }
             _ => {}
         }
+    }
+    if blessed != markdown {
+        std::fs::write(&path, blessed).expect("write the blessed chapter");
     }
     assert!(failures.is_empty(), "{failures}");
 }
