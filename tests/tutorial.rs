@@ -76,6 +76,9 @@ mod ex04;
 #[allow(dead_code)]
 #[path = "../examples/05_input.rs"]
 mod ex05;
+#[allow(dead_code)]
+#[path = "../examples/06_middleware.rs"]
+mod ex06;
 
 /// The chapters, in order, as the issue lists them.
 const CHAPTERS: [&str; 14] = [
@@ -106,6 +109,7 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "03_start_response::app" => Box::new(ex03::app),
         "04_bodies::app" => Box::new(ex04::app),
         "05_input::app" => Box::new(ex05::app),
+        "06_middleware::app" => Box::new(ex06::app),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
     (application, ServerConfig::default())
