@@ -79,6 +79,9 @@ mod ex05;
 #[allow(dead_code)]
 #[path = "../examples/06_middleware.rs"]
 mod ex06;
+#[allow(dead_code)]
+#[path = "../examples/07_errors.rs"]
+mod ex07;
 
 /// The chapters, in order, as the issue lists them.
 const CHAPTERS: [&str; 14] = [
@@ -110,6 +113,7 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "04_bodies::app" => Box::new(ex04::app),
         "05_input::app" => Box::new(ex05::app),
         "06_middleware::app" => Box::new(ex06::app),
+        "07_errors::app" => Box::new(ex07::app),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
     (application, ServerConfig::default())
@@ -478,6 +482,7 @@ with make_server('127.0.0.1', 0, getattr(listing, sys.argv[2]), handler_class=Qu
         .arg(root().join(listing))
         .arg(name)
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
     {
         Ok(child) => child,
@@ -495,8 +500,9 @@ with make_server('127.0.0.1', 0, getattr(listing, sys.argv[2]), handler_class=Qu
         .parse()
         .unwrap_or_else(|_| panic!("{listing}: no port, got {line:?}"));
     let response = common::send(std::net::SocketAddr::from(([127, 0, 0, 1], port)), &request);
-    let status = child.wait().expect("python3 exits");
-    assert!(status.success(), "python3 serving {listing} failed");
+    let output = child.wait_with_output().expect("python3 exits");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "python3 serving {listing} failed:\n{stderr}");
     Some((response, port))
 }
 
