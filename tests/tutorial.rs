@@ -82,6 +82,9 @@ mod ex06;
 #[allow(dead_code)]
 #[path = "../examples/07_errors.rs"]
 mod ex07;
+#[allow(dead_code)]
+#[path = "../examples/08_routing.rs"]
+mod ex08;
 
 /// The chapters, in order, as the issue lists them.
 const CHAPTERS: [&str; 14] = [
@@ -114,6 +117,8 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "05_input::app" => Box::new(ex05::app),
         "06_middleware::app" => Box::new(ex06::app),
         "07_errors::app" => Box::new(ex07::app),
+        "08_routing::app" => Box::new(ex08::app),
+        "08_routing::site()" => Box::new(ex08::site()),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
     (application, ServerConfig::default())
