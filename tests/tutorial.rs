@@ -85,6 +85,9 @@ mod ex07;
 #[allow(dead_code)]
 #[path = "../examples/08_routing.rs"]
 mod ex08;
+#[allow(dead_code)]
+#[path = "../examples/09_files.rs"]
+mod ex09;
 
 /// The chapters, in order, as the issue lists them.
 const CHAPTERS: [&str; 14] = [
@@ -119,6 +122,7 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "07_errors::app" => Box::new(ex07::app),
         "08_routing::app" => Box::new(ex08::app),
         "08_routing::site()" => Box::new(ex08::site()),
+        "09_files::app" => Box::new(ex09::app),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
     (application, ServerConfig::default())
@@ -684,9 +688,13 @@ impl Curl {
         let mut out = String::new();
         if self.include_head || self.head_only {
             out.push_str(&head.replace("\r\n", "\n"));
-            out.push_str("\n\n");
+            out.push('\n');
         }
+        // The empty line after the head is shown only when a body follows.
         if !self.head_only {
+            if self.include_head {
+                out.push('\n');
+            }
             out.push_str(&String::from_utf8_lossy(&body));
         }
         out
