@@ -2,13 +2,18 @@
 //! side by side on loopback, loaded by `wrk`, one table with ratios.
 //!
 //! Run: `cargo bench --bench throughput` (add `-- --quick` for one short
-//! run per point). Needs `wrk` (`apt-get install wrk`) and `python3`.
+//! run per point, and/or workload names such as `-- hello upload` to run
+//! only those). Needs `wrk` (`apt-get install wrk`) and `python3`.
 //!
 //! Each point starts a fresh server (ours: the release `wsgiref` binary;
 //! CPython: `benches/cpython_server.py`), both with the access log on and
 //! written to a file, runs `wrk` several times with `Connection: close`, and
 //! reports the median run by requests per second, with that run's latency
 //! percentiles, errors and timeouts, and the server's peak RSS (`VmHWM`).
+//! When nginx is installed (`apt-get install nginx-light`), the "hello" rows
+//! get an nginx reference line (a static `return 200` with 2 workers; RSS
+//! is the master's and the workers' together), with its own ratio to CPython
+//! in the last column.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -130,18 +135,38 @@ impl Server {
         Server { child, port }
     }
 
+    /// Peak RSS of the server and its child processes (nginx's workers).
     fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+        let pid = self.child.id();
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        let children = children
+            .split_whitespace()
+            .filter_map(|child| child.parse::<u32>().ok());
+        std::iter::once(pid).chain(children).map(peak_rss_of).sum()
     }
+}
+
+fn peak_rss_of(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // SIGTERM first, so nginx's master takes its workers down with it.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -150,6 +175,7 @@ impl Drop for Server {
 fn start_server(which: &str, app: &str, log_dir: &std::path::Path) -> Server {
     let log = log_dir.join(format!("{which}-{app}.log"));
     match which {
+        "nginx" => start_nginx(log_dir),
         "ours" => Server::start(
             Command::new(env!("CARGO_BIN_EXE_wsgiref")).args(["--port", "0", "--app", app]),
             log,
@@ -159,6 +185,48 @@ fn start_server(which: &str, app: &str, log_dir: &std::path::Path) -> Server {
             Server::start(Command::new("python3").args([script, "0", app]), log)
         }
     }
+}
+
+/// nginx answering `Hello world!\n` from its config (a reference point, not
+/// a WSGI server): 2 workers, access log to a file, no keep-alive.
+fn start_nginx(log_dir: &std::path::Path) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = log_dir.display();
+    let config = format!(
+        "worker_processes 2; pid {dir}/nginx.pid; error_log {dir}/nginx-error.log; daemon off;
+events {{ worker_connections 4096; }}
+http {{ access_log {dir}/nginx-access.log; keepalive_timeout 0;
+  server {{ listen 127.0.0.1:{port} backlog=511;
+    location / {{ default_type text/plain; return 200 \"Hello world!\\n\"; }} }} }}
+"
+    );
+    let config_path = log_dir.join("nginx.conf");
+    std::fs::write(&config_path, config).unwrap();
+    let child = Command::new(nginx_path().unwrap())
+        .arg("-c")
+        .arg(&config_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nginx");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Server { child, port }
+}
+
+fn nginx_path() -> Option<PathBuf> {
+    ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|path| path.exists())
 }
 
 /// Run wrk once and parse its report.
@@ -245,6 +313,8 @@ fn measure_point(which: &str, workload: &Workload, runs: usize, seconds: u64, lo
 
 fn main() {
     let quick = std::env::args().any(|arg| arg == "--quick");
+    // Any other argument (not starting with '-') keeps only workloads whose name contains it.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with('-')).collect();
     let (runs, seconds) = if quick { (1, 2) } else { (3, 4) };
     if Command::new("wrk").arg("--version").output().is_err() {
         eprintln!("wrk is not installed: apt-get install wrk");
@@ -272,7 +342,10 @@ fn main() {
         "MiB/s",
         "ours/CPython"
     );
-    for workload in WORKLOADS {
+    let chosen = WORKLOADS
+        .iter()
+        .filter(|w| filters.is_empty() || filters.iter().any(|f| w.name.contains(f.as_str())));
+    for workload in chosen {
         let ours = measure_point("ours", workload, runs, seconds, &log_dir);
         let cpython = measure_point("cpython", workload, runs, seconds, &log_dir);
         let ratio = if cpython.requests_per_second > 0.0 {
@@ -282,6 +355,11 @@ fn main() {
         };
         print_row(workload, "ours", &ours, Some(ratio));
         print_row(workload, "CPython", &cpython, None);
+        if workload.app == "hello" && nginx_path().is_some() {
+            let nginx = measure_point("nginx", workload, runs, seconds, &log_dir);
+            let nginx_ratio = nginx.requests_per_second / cpython.requests_per_second.max(f64::MIN_POSITIVE);
+            print_row(workload, "nginx", &nginx, Some(nginx_ratio));
+        }
         let _ = std::io::stdout().flush();
     }
     let _ = std::fs::remove_dir_all(&log_dir);

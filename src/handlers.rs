@@ -33,6 +33,9 @@ use crate::types::{
 };
 use crate::util::{guess_scheme, is_hop_by_hop};
 
+mod cgi;
+pub use cgi::{BaseCgiHandler, CgiHandler, read_environ, read_environ_from};
+
 /// Format a time as an HTTP-date: `Sun, 06 Nov 1994 08:49:37 GMT`.
 ///
 /// # Example

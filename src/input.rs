@@ -15,6 +15,9 @@ use std::io::{self, BufRead, BufReader, Read};
 /// Why: a chunk size is at most 16 hex digits; extensions are rare and
 /// short. Bounding the line bounds memory (h11 uses the same idea).
 const MAX_CHUNK_LINE_BYTES: usize = 4096;
+/// Most bytes `read_bytes` allocates before any arrive (1 MiB); it grows
+/// past that only as data comes.
+const MAX_READ_PREALLOCATION: usize = 1024 * 1024;
 /// Most trailer bytes accepted after the last chunk.
 const MAX_TRAILER_BYTES: usize = 16 * 1024;
 
@@ -222,8 +225,22 @@ impl Input {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn read_bytes(&mut self, size: usize) -> io::Result<Vec<u8>> {
-        let mut data = Vec::new();
-        Read::take(&mut *self, size as u64).read_to_end(&mut data)?;
+        // Why sized up front: growing the vector from empty would read in
+        // small steps; a huge `size` is capped so a typo cannot allocate gigabytes.
+        let mut data = vec![0u8; size.min(MAX_READ_PREALLOCATION)];
+        let mut filled = 0;
+        while filled < size {
+            if filled == data.len() {
+                data.resize((data.len() * 2).min(size), 0);
+            }
+            match self.read(&mut data[filled..]) {
+                Ok(0) => break,
+                Ok(count) => filled += count,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        data.truncate(filled);
         Ok(data)
     }
 
@@ -405,10 +422,21 @@ fn parse_hex(digits: &[u8]) -> Option<u64> {
 
 impl Read for Input {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let count = available.len().min(buf.len());
-        buf[..count].copy_from_slice(&available[..count]);
-        self.consume(count);
+        let allowed = self.available()?;
+        let wanted = buf.len().min(usize::try_from(allowed).unwrap_or(usize::MAX));
+        if wanted == 0 {
+            return Ok(0);
+        }
+        // Why through `BufReader::read`: a large read with an empty buffer
+        // goes straight from the socket into `buf`, without a copy.
+        let count = self.source.read(&mut buf[..wanted])?;
+        if count == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "client closed the connection before the end of the request body",
+            ));
+        }
+        self.advance(count as u64);
         Ok(count)
     }
 }

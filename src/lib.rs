@@ -65,9 +65,19 @@
 //! client ◀──TCP── status line + headers + body; half-close, drain, close
 //! ```
 //!
-//! The modules mirror Python's: [`types`], [`util`], [`handlers`],
-//! [`simple_server`]; [`http`] holds what Python gets from `http.server`
-//! (reading the request head under limits, error pages, the access log).
+//! ## The modules
+//!
+//! | module | mirrors | holds |
+//! |---|---|---|
+//! | [`types`] | `wsgiref.types` | [`Application`], [`Environ`], [`StartResponse`], [`WriteCallable`], [`Body`], [`Errors`], [`ExcInfo`]; [`Input`] is `wsgi.input` |
+//! | [`util`] | `wsgiref.util` | `FileWrapper`, `shift_path_info`, `request_uri`, `application_uri`, `guess_scheme`, `setup_testing_defaults`, `is_hop_by_hop`, latin-1 helpers |
+//! | [`headers`] | `wsgiref.headers` | [`Headers`]: an ordered, case-insensitive header list |
+//! | [`handlers`] | `wsgiref.handlers` | `SimpleHandler` (run an application over any writer), `BaseCgiHandler`, `CgiHandler`, `read_environ` |
+//! | [`simple_server`] | `wsgiref.simple_server` | [`make_server`], [`WsgiServer`], [`ServerConfig`], `demo_app` (and `hello_app`, `echo_app`, `bytes_app`) |
+//! | [`validate`] | `wsgiref.validate` | `validator`: middleware that checks both sides of the protocol |
+//! | [`http`] | `http.server` | reading the request head under limits, body framing, error pages, the access log |
+//! | [`testing`] | Werkzeug's test client | run an application once, in-process or over a socket, and inspect the response |
+//! | [`trace`] | (new) | the protocol trace behind `wsgiref --trace` |
 //!
 //! ## Why blocking I/O
 //!
@@ -113,6 +123,7 @@ pub mod http;
 mod input;
 mod pool;
 pub mod simple_server;
+pub mod testing;
 pub mod trace;
 pub mod types;
 pub mod util;

@@ -665,7 +665,7 @@ impl<'a> WsgiRequestHandler<'a> {
         if let Some(length) = head.get_all("Content-Length").first().filter(|v| !v.is_empty()) {
             environ.insert("CONTENT_LENGTH", length.to_string());
         }
-        add_http_headers(&mut environ, &head, target.authority.as_deref());
+        add_http_headers(&mut environ, &head.headers, target.authority.as_deref());
         environ.input = self.make_input(head.leftover, framing)?;
         environ.input_terminated = framing == BodyFraming::Chunked;
         environ.multithread = true;
@@ -699,8 +699,8 @@ impl std::fmt::Debug for WsgiRequestHandler<'_> {
 /// `HTTP_*` keys: names uppercased with `-` → `_`, values stripped,
 /// repeated headers joined with `,`. Names containing `_` are dropped
 /// (ambiguous with `-`), and names that collide with CGI keys are skipped.
-fn add_http_headers(environ: &mut Environ, head: &RequestHead, authority: Option<&str>) {
-    for (name, value) in &head.headers {
+pub(crate) fn add_http_headers(environ: &mut Environ, headers: &[(String, String)], authority: Option<&str>) {
+    for (name, value) in headers {
         if name.contains('_') {
             log::debug!("dropped request header {name:?}: names with '_' are ambiguous in the environ");
             continue;
@@ -741,7 +741,7 @@ fn authority_host(authority: &str) -> String {
 /// malformed escapes stay as they are.
 ///
 /// Mirrors `urllib.parse.unquote(path, 'iso-8859-1')`.
-fn unquote(text: &str) -> String {
+pub(crate) fn unquote(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;

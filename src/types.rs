@@ -696,6 +696,9 @@ pub enum StartResponseError {
     },
     /// A hop-by-hop header such as `Connection`, which only the server may send.
     HopByHop(String),
+    /// Middleware (such as [`crate::validate::validator`]) refused the call;
+    /// the error says which rule was broken.
+    Refused(AppError),
 }
 
 impl fmt::Display for StartResponseError {
@@ -731,6 +734,7 @@ impl fmt::Display for StartResponseError {
             StartResponseError::HopByHop(name) => {
                 write!(f, "hop-by-hop header {name:?} not allowed from an application")
             }
+            StartResponseError::Refused(error) => write!(f, "start_response refused: {error}"),
         }
     }
 }
@@ -739,6 +743,7 @@ impl Error for StartResponseError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             StartResponseError::HeadersAlreadySent(exc_info) => Some(&*exc_info.error),
+            StartResponseError::Refused(error) => Some(&**error),
             _ => None,
         }
     }

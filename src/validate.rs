@@ -116,14 +116,10 @@
 //!
 //! - Warnings are log lines, not errors: Python's `warnings.warn` does not
 //!   stop the request either.
-//! - A violation found by `start_response` must also reach the application
-//!   as a [`StartResponseError`]; the validator then replaces whatever the
-//!   application returns with the [`Violation`]. [`StartResponseError`] has
-//!   no variant that carries any error, so the nearest variant is used
-//!   (`AlreadyCalled`, `BadStatus`, `NotLatin1`, `BadHeaderName`,
-//!   `ControlCharacter`, `HopByHop`; for the Content-Type rules `BadStatus`
-//!   and `BadHeaderName`). The log line and the validator's result carry the
-//!   exact rule.
+//! - A violation found by `start_response` must also reach the application:
+//!   it gets [`StartResponseError::Refused`] carrying the [`Violation`], and
+//!   the validator then replaces whatever the application returns with the
+//!   violation (an application may swallow the error).
 //! - [`Body`] keeps "known to be one chunk" private, and a body made with
 //!   [`Body::new`] never has it, so wrapping a one-chunk body would lose the
 //!   server's computed `Content-Length`. The validator therefore takes the
@@ -551,46 +547,19 @@ fn check_start_response(
     exc_info_given: bool,
     previous_calls: usize,
 ) -> Result<Vec<Violation>, (Violation, StartResponseError)> {
+    let refused = |violation: Violation| {
+        let refusal = StartResponseError::Refused(Box::new(violation.clone()));
+        (violation, refusal)
+    };
     if previous_calls > 0 && !exc_info_given {
         let message = format!("start_response({status:?}) called a second time without exc_info");
-        let violation = Violation::new("start_response_twice", START_RESPONSE, message);
-        return Err((violation, StartResponseError::AlreadyCalled));
+        return Err(refused(Violation::new("start_response_twice", START_RESPONSE, message)));
     }
-    let warnings = check_status(status).map_err(|violation| {
-        let refusal = match violation.rule {
-            "status_not_latin1" => StartResponseError::NotLatin1 {
-                part: "status",
-                value: status.to_string(),
-            },
-            _ => StartResponseError::BadStatus(status.to_string()),
-        };
-        (violation, refusal)
-    })?;
+    let warnings = check_status(status).map_err(refused)?;
     for (name, value) in headers {
-        check_header(name, value).map_err(|violation| {
-            let refusal = match violation.rule {
-                "hop_by_hop_header" => StartResponseError::HopByHop(name.clone()),
-                "header_value_control_char" => StartResponseError::ControlCharacter {
-                    part: "header value",
-                    value: value.clone(),
-                },
-                "header_value_not_latin1" => StartResponseError::NotLatin1 {
-                    part: "header value",
-                    value: value.clone(),
-                },
-                _ => StartResponseError::BadHeaderName(name.clone()),
-            };
-            (violation, refusal)
-        })?;
+        check_header(name, value).map_err(refused)?;
     }
-    check_content_type(status, headers).map_err(|violation| {
-        // No variant fits (see "Design notes"); the nearest ones.
-        let refusal = match violation.rule {
-            "content_type_forbidden" => StartResponseError::BadHeaderName("Content-Type".to_string()),
-            _ => StartResponseError::BadStatus(status.to_string()),
-        };
-        (violation, refusal)
-    })?;
+    check_content_type(status, headers).map_err(refused)?;
     // check_exc_info: `Option<ExcInfo>` is always "a tuple or None".
     Ok(warnings)
 }
@@ -952,7 +921,10 @@ mod tests {
         let (inner, seen) = StartResponse::recorder();
         let start_response = checked_start_response(inner, &state);
         let error = start_response.call("200 OK", [("Content-Type", "text/plain"), ("Connection", "close")]);
-        assert!(matches!(error, Err(StartResponseError::HopByHop(name)) if name == "Connection"));
+        match error {
+            Err(StartResponseError::Refused(refusal)) => assert!(refusal.to_string().contains("Connection")),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
         assert!(seen.borrow().is_none());
         assert_eq!(state.borrow().violation.as_ref().unwrap().rule, "hop_by_hop_header");
     }

@@ -244,3 +244,42 @@ fn no_body_for_204_and_304() {
         assert_eq!(header(&head, "Content-Length"), None, "{status_text}");
     }
 }
+
+#[test]
+fn body_shorter_than_content_length_is_logged_and_closed() {
+    let app = app_fn(|_environ, start_response| {
+        start_response.call("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "10")])?;
+        Ok(Body::from_chunks(["only5"]))
+    });
+    let server = TestServer::start(app);
+    let (head, body) = split_response(&server.send(b"GET / HTTP/1.0\r\n\r\n"));
+    assert_eq!(header(&head, "Content-Length").as_deref(), Some("10"));
+    // The client sees the connection close after 5 bytes: a short read it can detect.
+    assert_eq!(body, b"only5");
+    let (head, _) = split_response(&server.send(b"GET / HTTP/1.0\r\n\r\n"));
+    assert_eq!(status(&head), 200);
+}
+
+#[test]
+fn body_longer_than_content_length_is_cut() {
+    let app = app_fn(|_environ, start_response| {
+        start_response.call("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "4")])?;
+        Ok(Body::from_chunks(["ab", "cdef", "gh"]))
+    });
+    let server = TestServer::start(app);
+    let (_, body) = split_response(&server.send(b"GET / HTTP/1.0\r\n\r\n"));
+    assert_eq!(body, b"abcd");
+}
+
+#[test]
+fn a_panic_in_the_close_step_is_contained() {
+    let app = app_fn(|_environ, start_response| {
+        start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+        Ok(Body::from("fine").on_close(|| panic!("close step panicked on purpose")))
+    });
+    let server = TestServer::start(app);
+    for _ in 0..3 {
+        let (head, body) = split_response(&server.send(b"GET / HTTP/1.0\r\n\r\n"));
+        assert_eq!((status(&head), body.as_slice()), (200, &b"fine"[..]));
+    }
+}

@@ -29,14 +29,34 @@ impl log::Log for Capture {
 fn trace_of_one_request() {
     log::set_logger(&Capture).unwrap();
     log::set_max_level(log::LevelFilter::Info);
-    let server = TestServer::start_with_config(hello_app, ServerConfig { trace: true, ..Default::default() });
+    let server = TestServer::start_with_config(
+        hello_app,
+        ServerConfig {
+            trace: true,
+            ..Default::default()
+        },
+    );
     let response = server.send(b"GET /caf%C3%A9?x=1 HTTP/1.1\r\nHost: example\r\nX-Odd: a\xe9\r\n\r\n");
     assert!(response.starts_with(b"HTTP/1.1 200 OK\r\n"));
     drop(server);
     let blocks = BLOCKS.lock().unwrap();
     assert_eq!(blocks.len(), 1, "one block per request");
-    let port = blocks[0].split("SERVER_PORT = '").nth(1).unwrap().split('\'').next().unwrap().to_string();
-    let client_port = blocks[0].split("=== request from 127.0.0.1:").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    let port = blocks[0]
+        .split("SERVER_PORT = '")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
+    let client_port = blocks[0]
+        .split("=== request from 127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
     let expected = format!(
         "=== request from 127.0.0.1:{client_port} ===
 request head (57 bytes):
