@@ -88,6 +88,9 @@ mod ex08;
 #[allow(dead_code)]
 #[path = "../examples/09_files.rs"]
 mod ex09;
+#[allow(dead_code)]
+#[path = "../examples/10_validate.rs"]
+mod ex10;
 
 /// The chapters, in order, as the issue lists them.
 const CHAPTERS: [&str; 14] = [
@@ -123,6 +126,7 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "08_routing::app" => Box::new(ex08::app),
         "08_routing::site()" => Box::new(ex08::site()),
         "09_files::app" => Box::new(ex09::app),
+        "10_validate::app()" => Box::new(ex10::app()),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
     (application, ServerConfig::default())
