@@ -91,6 +91,9 @@ mod ex09;
 #[allow(dead_code)]
 #[path = "../examples/10_validate.rs"]
 mod ex10;
+#[allow(dead_code)]
+#[path = "../examples/11_testing.rs"]
+mod ex11;
 
 /// The chapters, in order, as the issue lists them.
 const CHAPTERS: [&str; 14] = [
@@ -127,6 +130,7 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "08_routing::site()" => Box::new(ex08::site()),
         "09_files::app" => Box::new(ex09::app),
         "10_validate::app()" => Box::new(ex10::app()),
+        "11_testing::app" => Box::new(ex11::app),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
     (application, ServerConfig::default())
@@ -403,8 +407,13 @@ fn lock() -> MutexGuard<'static, ()> {
     SERVER_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The log messages the server wrote: (target, level, message).
-static LOGGED: Mutex<Vec<(String, log::Level, String)>> = Mutex::new(Vec::new());
+/// A log message: the thread that wrote it, target, level, message.
+type Logged = (std::thread::ThreadId, String, log::Level, String);
+
+/// The log messages written while a chapter's server ran. The example's
+/// tests (chapter 11) run servers at the same time, so only messages from
+/// the thread that called `handle_request` count.
+static LOGGED: Mutex<Vec<Logged>> = Mutex::new(Vec::new());
 
 struct Capture;
 
@@ -414,7 +423,12 @@ impl log::Log for Capture {
     }
     fn log(&self, record: &log::Record) {
         if self.enabled(record.metadata()) {
-            let entry = (record.target().to_string(), record.level(), record.args().to_string());
+            let entry = (
+                std::thread::current().id(),
+                record.target().to_string(),
+                record.level(),
+                record.args().to_string(),
+            );
             LOGGED.lock().unwrap_or_else(|p| p.into_inner()).push(entry);
         }
     }
@@ -430,8 +444,15 @@ fn start_capture() {
     LOGGED.lock().unwrap_or_else(|p| p.into_inner()).clear();
 }
 
+/// The messages this thread logged: (target, level, message).
 fn take_log() -> Vec<(String, log::Level, String)> {
-    std::mem::take(&mut *LOGGED.lock().unwrap_or_else(|p| p.into_inner()))
+    let logged = std::mem::take(&mut *LOGGED.lock().unwrap_or_else(|p| p.into_inner()));
+    let this_thread = std::thread::current().id();
+    logged
+        .into_iter()
+        .filter(|(thread, _, _, _)| *thread == this_thread)
+        .map(|(_, target, level, message)| (target, level, message))
+        .collect()
 }
 
 /// Run `command` against `application` and render what the reader sees;
@@ -529,8 +550,31 @@ fn run_cgi(_application: &str, _command: &str) -> String {
     panic!("cgi: markers are not supported yet")
 }
 
-fn cargo_test_output(_example: &str) -> String {
-    panic!("tests: markers are not supported yet")
+/// What `cargo test --example NAME` prints when every test of the
+/// example passes: its `#[test]` functions in name order (libtest prints
+/// them as they finish; the chapter says the order may vary). They really
+/// run: this file compiles the example with its tests.
+fn cargo_test_output(example: &str) -> String {
+    let source = read(&root().join("examples").join(format!("{example}.rs")));
+    let lines: Vec<&str> = source.lines().map(str::trim).collect();
+    let mut names: Vec<String> = lines
+        .windows(2)
+        .filter(|pair| pair[0] == "#[test]")
+        .filter_map(|pair| pair[1].strip_prefix("fn "))
+        .filter_map(|rest| rest.split('(').next())
+        .map(|name| format!("tests::{name}"))
+        .collect();
+    names.sort();
+    let count = names.len();
+    let mut out = format!("running {count} tests\n");
+    for name in names {
+        let _ = writeln!(out, "test {name} ... ok");
+    }
+    let _ = write!(
+        out,
+        "\ntest result: ok. {count} passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in <TIME>s\n"
+    );
+    out
 }
 
 /// Replace the number `port` (not part of a longer number) by `with`.
