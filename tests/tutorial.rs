@@ -94,6 +94,9 @@ mod ex10;
 #[allow(dead_code)]
 #[path = "../examples/11_testing.rs"]
 mod ex11;
+#[allow(dead_code)]
+#[path = "../examples/12_server.rs"]
+mod ex12;
 
 /// The chapters, in order, as the issue lists them.
 const CHAPTERS: [&str; 14] = [
@@ -131,6 +134,7 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "09_files::app" => Box::new(ex09::app),
         "10_validate::app()" => Box::new(ex10::app()),
         "11_testing::app" => Box::new(ex11::app),
+        "12_server::app()" => return (Box::new(ex12::Counter::default()), ex12::config()),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
     (application, ServerConfig::default())
@@ -138,7 +142,11 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
 
 /// What an example prints, for `stdout:` blocks.
 fn example_stdout(name: &str) -> String {
-    panic!("unknown stdout {name:?}: add it to example_stdout() in tests/tutorial.rs")
+    let printed = match name {
+        "12_server::compare()" => ex12::compare(),
+        _ => panic!("unknown stdout {name:?}: add it to example_stdout() in tests/tutorial.rs"),
+    };
+    printed.unwrap_or_else(|error| panic!("{name} failed: {error}"))
 }
 
 #[test]
