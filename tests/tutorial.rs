@@ -53,11 +53,12 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, Once};
 
+use wsgiref::handlers::BaseCgiHandler;
 use wsgiref::simple_server::{demo_app, hello_app};
 use wsgiref::{Application, ServerConfig, WsgiServer};
 
@@ -97,6 +98,9 @@ mod ex11;
 #[allow(dead_code)]
 #[path = "../examples/12_server.rs"]
 mod ex12;
+#[allow(dead_code)]
+#[path = "../examples/13_cgi.rs"]
+mod ex13;
 
 /// The chapters, in order, as the issue lists them.
 const CHAPTERS: [&str; 14] = [
@@ -134,6 +138,7 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "09_files::app" => Box::new(ex09::app),
         "10_validate::app()" => Box::new(ex10::app()),
         "11_testing::app" => Box::new(ex11::app),
+        "13_cgi::app" => Box::new(ex13::app),
         "12_server::app()" => return (Box::new(ex12::Counter::default()), ex12::config()),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
@@ -349,7 +354,7 @@ fn check_chapter(file: &str) {
                     .split_once('|')
                     .map(|(a, c)| (a.trim(), c.trim()))
                     .unwrap_or_else(|| panic!("{file}:{}: `{kind}: APP | COMMAND` expected", fence.line));
-                if kind != "cgi" && !consoles.contains(command) {
+                if !consoles.contains(command) {
                     fail(&fence, format!("no console block shows the command `{command}`"));
                     continue;
                 }
@@ -467,7 +472,7 @@ fn take_log() -> Vec<(String, log::Level, String)> {
 /// `None` when it cannot run here (no python3).
 fn run(kind: &str, application: &str, command: &str) -> Option<String> {
     if kind == "cgi" {
-        return Some(run_cgi(application, command));
+        return run_cgi(application, command);
     }
     let curl = Curl::parse(command);
     let (response, port, log) = if let Some((listing, name)) = application.split_once(".py::") {
@@ -554,8 +559,67 @@ fn python() -> Command {
     command
 }
 
-fn run_cgi(_application: &str, _command: &str) -> String {
-    panic!("cgi: markers are not supported yet")
+/// What a CGI program prints on stdout for `command`, which is
+/// `[printf 'BODY' |] NAME=value ... PROGRAM`: PROGRAM is the example
+/// (`cargo run --example NN_name`), run in-process through
+/// `BaseCgiHandler` as `CgiHandler` would run it, or a Python listing
+/// (`python3 tutorial/python/NN_name.py`), run by python3.
+fn run_cgi(application: &str, command: &str) -> Option<String> {
+    let (stdin, command) = match command.split_once(" | ") {
+        Some((printf, rest)) if printf.starts_with("printf ") => (shell_words(printf)[1].clone().into_bytes(), rest),
+        _ => (Vec::new(), command),
+    };
+    let words = shell_words(command);
+    let first_word = words.iter().position(|word| !word.contains('=')).expect("a program");
+    let vars: Vec<(String, String)> = words[..first_word]
+        .iter()
+        .filter_map(|word| word.split_once('='))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    let program = words[first_word..].join(" ");
+    let stdout = if let Some((listing, _)) = application.split_once(".py::") {
+        let script = format!("tutorial/{listing}.py");
+        assert_eq!(program, format!("python3 {script}"), "the command runs another program");
+        let mut child = match python()
+            .arg(root().join(&script))
+            .envs(vars)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(_) => {
+                println!("note: python3 not found; not running {script}");
+                return None;
+            }
+        };
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(&stdin)
+            .expect("write stdin");
+        let output = child.wait_with_output().expect("python3 exits");
+        assert!(output.status.success(), "{script} failed");
+        output.stdout
+    } else {
+        let example = application.split("::").next().unwrap_or_default();
+        assert_eq!(
+            program,
+            format!("cargo run --example {example}"),
+            "the command runs another program"
+        );
+        let (app, _) = rust_server(application);
+        let vars = vars.into_iter().map(|(name, value)| (name.into(), value.into()));
+        let environ = wsgiref::handlers::read_environ_from(vars);
+        let mut handler = BaseCgiHandler::new(std::io::Cursor::new(stdin), Vec::new(), Vec::new(), environ);
+        handler.multithread = false;
+        handler.multiprocess = true;
+        handler.run_once = true;
+        handler.run(&*app);
+        handler.into_output().expect("the CGI output")
+    };
+    Some(String::from_utf8_lossy(&stdout).replace("\r\n", "\n"))
 }
 
 /// What `cargo test --example NAME` prints when every test of the
