@@ -29,19 +29,11 @@ pub fn greeting(_environ: &mut Environ, start_response: StartResponse) -> Result
 
 // ANCHOR: naive
 /// Upper-case the body of the application it wraps. (It has a bug.)
-pub struct NaiveUpperware<A> {
-    app: A,
-}
-
-impl<A: Application> NaiveUpperware<A> {
-    pub fn new(app: A) -> NaiveUpperware<A> {
-        NaiveUpperware { app }
-    }
-}
+pub struct NaiveUpperware<A>(pub A);
 
 impl<A: Application> Application for NaiveUpperware<A> {
     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
-        let body = self.app.call(environ, start_response)?;
+        let body = self.0.call(environ, start_response)?;
         Ok(body.map_chunks(upper_case))
     }
 }
@@ -54,19 +46,11 @@ fn upper_case(chunk: Vec<u8>) -> Vec<u8> {
 // ANCHOR: upperware
 /// Upper-case the body of the application it wraps, and drop the
 /// `Content-Length` it can no longer vouch for.
-pub struct Upperware<A> {
-    app: A,
-}
-
-impl<A: Application> Upperware<A> {
-    pub fn new(app: A) -> Upperware<A> {
-        Upperware { app }
-    }
-}
+pub struct Upperware<A>(pub A);
 
 impl<A: Application> Application for Upperware<A> {
     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
-        let body = self.app.call(environ, without_content_length(start_response))?;
+        let body = self.0.call(environ, without_content_length(start_response))?;
         Ok(body.map_chunks(upper_case))
     }
 }
@@ -83,19 +67,11 @@ pub fn without_content_length(start_response: StartResponse) -> StartResponse {
 
 // ANCHOR: footer
 /// Add a last line to the body of the application it wraps.
-pub struct Footer<A> {
-    app: A,
-}
-
-impl<A: Application> Footer<A> {
-    pub fn new(app: A) -> Footer<A> {
-        Footer { app }
-    }
-}
+pub struct Footer<A>(pub A);
 
 impl<A: Application> Application for Footer<A> {
     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
-        let body = self.app.call(environ, without_content_length(start_response))?;
+        let body = self.0.call(environ, without_content_length(start_response))?;
         let footer = std::iter::once(Ok(b"-- served by wsgiref\n".to_vec()));
         // The new body owns the old one: closing it closes the old one too.
         Ok(Body::new(body.chain(footer)))
@@ -107,10 +83,10 @@ impl<A: Application> Application for Footer<A> {
 /// Each path wraps `greeting` in different middleware.
 pub fn app(environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
     match environ.get("PATH_INFO").unwrap_or("/") {
-        "/naive" => NaiveUpperware::new(greeting).call(environ, start_response),
-        "/upper" => Upperware::new(greeting).call(environ, start_response),
-        "/upper-footer" => Upperware::new(Footer::new(greeting)).call(environ, start_response),
-        "/footer-upper" => Footer::new(Upperware::new(greeting)).call(environ, start_response),
+        "/naive" => NaiveUpperware(greeting).call(environ, start_response),
+        "/upper" => Upperware(greeting).call(environ, start_response),
+        "/upper-footer" => Upperware(Footer(greeting)).call(environ, start_response),
+        "/footer-upper" => Footer(Upperware(greeting)).call(environ, start_response),
         _ => greeting(environ, start_response),
     }
 }
