@@ -933,7 +933,10 @@ fn diff(expected: &str, actual: &str) -> String {
 #[test]
 fn every_chapter_exists_and_the_readme_lists_it() {
     let top_readme = read(&root().join("README.md"));
-    assert!(top_readme.contains("(tutorial/README.md)"), "README.md does not link the tutorial");
+    assert!(
+        top_readme.contains("(tutorial/README.md)"),
+        "README.md does not link the tutorial"
+    );
     let readme = read(&root().join("tutorial/README.md"));
     for chapter in CHAPTERS {
         assert!(
