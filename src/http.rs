@@ -10,6 +10,7 @@ use std::error::Error;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -114,6 +115,9 @@ pub enum RequestError {
     UnsupportedVersion(String),
     /// The connection failed while reading; no response can be sent.
     Io(io::Error),
+    /// The client opened with a TLS handshake (it speaks HTTPS to this plain
+    /// HTTP server); nothing is answered, see [`starts_with_tls_handshake`].
+    TlsHandshake,
 }
 
 impl RequestError {
@@ -135,6 +139,7 @@ impl RequestError {
             RequestError::NotImplemented(_) => 501,
             RequestError::UnsupportedVersion(_) => 505,
             RequestError::Io(_) => 400,
+            RequestError::TlsHandshake => 400,
         }
     }
 }
@@ -153,6 +158,7 @@ impl fmt::Display for RequestError {
             RequestError::NotImplemented(what) => write!(f, "not implemented: {what}"),
             RequestError::UnsupportedVersion(version) => write!(f, "unsupported HTTP version {version:?}"),
             RequestError::Io(error) => write!(f, "connection error while reading the request: {error}"),
+            RequestError::TlsHandshake => write!(f, "a TLS handshake (HTTPS) on this plain HTTP port"),
         }
     }
 }
@@ -248,6 +254,9 @@ pub fn read_request_head(
             buffer.extend_from_slice(&block[..count]);
             &buffer
         };
+        if starts_with_tls_handshake(head_bytes) {
+            return Err(RequestError::TlsHandshake);
+        }
         check_request_line_length(head_bytes, limits.max_request_line_bytes)?;
         if let Some(head) = parse_head(head_bytes, limits.max_header_count)? {
             return Ok(Some(head));
@@ -272,6 +281,50 @@ const STACK_HEADERS: usize = 128;
 
 /// How often a worker waiting for a request head checks for shutdown.
 const STOP_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Whether `buffer` starts like a TLS handshake record: content type 22
+/// (`0x16`, handshake) then major version 3 (`0x03`, SSL 3.0 to TLS 1.3).
+/// No HTTP request line can start with these bytes (a method is a token).
+///
+/// Why a test of its own: a browser told `https://` for this plain HTTP
+/// server sends a ClientHello; answering it with a 400 page is noise the
+/// browser cannot show, so the server closes and says why once
+/// ([`log_https_probe`]). Django does the same (ticket 23398).
+///
+/// # Example
+///
+/// ```
+/// assert!(wsgiref::http::starts_with_tls_handshake(b"\x16\x03\x01\x02\x00"));
+/// assert!(!wsgiref::http::starts_with_tls_handshake(b"GET / HTTP/1.1\r\n"));
+/// ```
+///
+/// Spec: RFC 8446 §5.1 (`TLSPlaintext`: type, legacy_record_version).
+pub fn starts_with_tls_handshake(buffer: &[u8]) -> bool {
+    buffer.starts_with(&[0x16, 0x03])
+}
+
+/// Log, at most once a minute, that a client spoke HTTPS to this plain HTTP
+/// server (warn level); the probes in between are debug lines.
+///
+/// Why once a minute: a browser retries and opens several connections per
+/// page; one line says it all. The last time is process-wide.
+///
+/// # Example
+///
+/// ```
+/// wsgiref::http::log_https_probe("127.0.0.1");
+/// ```
+pub fn log_https_probe(client_address: &str) {
+    static LAST_LOGGED: Mutex<Option<Instant>> = Mutex::new(None);
+    let mut last_logged = LAST_LOGGED.lock().unwrap_or_else(|e| e.into_inner());
+    let now = Instant::now();
+    if last_logged.is_some_and(|last| now.duration_since(last) < Duration::from_secs(60)) {
+        log::debug!("{client_address}: another TLS handshake on the plain HTTP port; closed");
+        return;
+    }
+    *last_logged = Some(now);
+    log::warn!("{client_address}: You're accessing the development server over HTTPS, but it only supports HTTP.");
+}
 
 /// Whether an I/O error is a read or write timeout (`WouldBlock` on Unix,
 /// `TimedOut` on Windows).
@@ -700,7 +753,9 @@ pub fn write_error_response(out: &mut impl Write, error: &RequestError, server_s
 /// `127.0.0.1 - - [22/Nov/2026 18:16:30] "GET /xyz?abc HTTP/1.1" 200 1234`.
 ///
 /// Shapes: `size` is body bytes sent, `None` prints `-`. The time is UTC
-/// (CPython prints local time; std has no time zone database).
+/// (CPython prints local time; std has no time zone database). The record
+/// also carries `status` as a key-value (`log`'s `kv`), so a logger can
+/// colour the line by status class without parsing it.
 ///
 /// # Example
 ///
@@ -713,6 +768,7 @@ pub fn log_request(client_address: &str, request_line: &str, status: u16, size: 
     let size = size.map_or("-".to_string(), |size| size.to_string());
     log::info!(
         target: "wsgiref::access",
+        status = status;
         "{client_address} - - [{}] \"{}\" {status} {size}",
         log_date_time_string(SystemTime::now()),
         escape_for_log(request_line)

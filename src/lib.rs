@@ -78,6 +78,7 @@
 //! | [`http`] | `http.server` | reading the request head under limits, body framing, error pages, the access log |
 //! | [`testing`] | Werkzeug's test client | run an application once, in-process or over a socket, and inspect the response |
 //! | [`trace`] | (new) | the protocol trace behind `wsgiref --trace` |
+//! | [`static_files`] | (new; feature `static`, on by default) | serve a directory, alone or next to an application, for a dev server |
 //!
 //! ## Why blocking I/O
 //!
@@ -98,7 +99,8 @@
 //!   (target `wsgi.errors`).
 //! - `warn`: a client did something wrong (the reason for a 4xx/5xx sent by
 //!   the server), an application sent a body that disagrees with its
-//!   `Content-Length`, `accept()` failed.
+//!   `Content-Length`, `accept()` failed, a client spoke HTTPS to the plain
+//!   HTTP port (at most once a minute).
 //! - `info`: one access-log line per request, target `wsgiref::access`, in
 //!   Python's form: `127.0.0.1 - - [22/Nov/2026 18:16:30] "GET /xyz?abc HTTP/1.1" 200 1234`.
 //! - `debug`: connections closed without a request, clients that went away
@@ -123,6 +125,8 @@ pub mod http;
 mod input;
 mod pool;
 pub mod simple_server;
+#[cfg(feature = "static")]
+pub mod static_files;
 pub mod testing;
 pub mod trace;
 pub mod types;

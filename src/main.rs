@@ -1,22 +1,37 @@
 //! The `wsgiref` command: serve a built-in WSGI application, like
-//! `python -m wsgiref.simple_server`.
+//! `python -m wsgiref.simple_server`, with what a developer expects of a
+//! dev `runserver` (see the `cli` modules).
 
-use std::io::Write;
+mod cli;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
-
 use std::time::Duration;
 
 use wsgiref::simple_server::{bytes_app, demo_app, echo_app, hello_app};
-use wsgiref::{ServerConfig, WsgiServer};
+use wsgiref::static_files::StaticFiles;
+use wsgiref::{Application, ServerConfig, WsgiServer};
+
+use cli::banner::Banner;
+use cli::logging::Colour;
+use cli::{address, logging, reload, signals};
 
 const HELP: &str = "\
-Serve a WSGI application over HTTP, like `python -m wsgiref.simple_server`.
+Serve a WSGI application over HTTP, like `python -m wsgiref.simple_server`,
+as a development server.
 
-Usage: wsgiref [OPTIONS]
+Usage: wsgiref [OPTIONS] [[ADDR:]PORT]
+
+Arguments:
+  [ADDR:]PORT    Where to listen, as Django's runserver takes it: 8080,
+                 0.0.0.0:8000, [::1]:8000, localhost:8000 (0:8000 is
+                 0.0.0.0:8000); a shortcut for --host and --port
 
 Options:
-  --host HOST    Address to listen on [default: 127.0.0.1]
-                 (0.0.0.0 for every IPv4 address, :: for IPv6)
+  --host HOST    Address to listen on [default: 127.0.0.1]: an IPv4 or
+                 IPv6 address or a name (0.0.0.0 for every IPv4 address,
+                 :: for every IPv6 address, ::1, localhost)
   --port PORT    Port to listen on; 0 picks a free port [default: 8000]
   --once         Handle one request, then exit (as Python's wsgiref does)
   --trace        Show each request's trip through WSGI: the raw request
@@ -27,6 +42,22 @@ Options:
                    hello  200 text/plain 'Hello world!'
                    echo   stream the request body back
                    bytes  send N bytes, N the query string (default 10 MiB)
+  --static DIR   Also serve the files under DIR (GET and HEAD, directory
+                 listings) at --static-url; nothing outside DIR is served
+  --static-url PREFIX
+                 URL prefix of --static files [default: /static/]; / serves
+                 only the files
+  -q, --quiet    Print only the `Serving HTTP on ...` line at start
+  --color WHEN   Colour the access log by status: auto (when stderr is a
+                 terminal and NO_COLOR is unset), always, never [default: auto]
+  --reload       Restart the server when a source file changes under the
+                 --reload-dir directories (.py .rs .toml .cfg .ini .json
+                 .yaml .yml .html; not in target/, hidden or __pycache__
+                 directories). This re-runs the same program: for a Rust
+                 application, rebuild and restart it with `cargo watch -x run`
+                 (or `watchexec -r cargo run`) instead
+  --reload-dir DIR
+                 Directory to watch for --reload (repeatable) [default: .]
 
 Limits (defaults in parentheses; see wsgiref::ServerConfig):
   --min-threads N              Worker threads started at once (8)
@@ -47,8 +78,9 @@ Limits (defaults in parentheses; see wsgiref::ServerConfig):
   -V, --version  Print the version
 
 As soon as it listens it prints `Serving HTTP on HOST port PORT ...` on
-stdout. Each request is logged on stderr; set RUST_LOG=debug (or trace)
-for more.
+stdout, then the URL to open. Each request is logged on stderr; set
+RUST_LOG=debug (or trace) for more. CONTROL-C or SIGTERM stops it: no new
+connections, and requests in flight get --shutdown-grace to finish.
 ";
 
 /// What the command line asked for.
@@ -57,6 +89,12 @@ struct Args {
     port: u16,
     once: bool,
     app: String,
+    static_dir: Option<PathBuf>,
+    static_url: String,
+    quiet: bool,
+    colour: Colour,
+    reload: bool,
+    reload_dirs: Vec<PathBuf>,
     config: ServerConfig,
 }
 
@@ -67,17 +105,34 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
         port: 8000,
         once: false,
         app: "demo".to_string(),
+        static_dir: None,
+        static_url: "/static/".to_string(),
+        quiet: false,
+        colour: Colour::Auto,
+        reload: false,
+        reload_dirs: Vec::new(),
         config: ServerConfig::default(),
     };
     let config = &mut args.config;
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
+            Value(addrport) => {
+                let (host, port) = address::parse_addrport(&addrport.string()?)?;
+                args.host = host.unwrap_or(args.host);
+                args.port = port;
+            }
             Long("host") => args.host = parser.value()?.string()?,
             Long("port") => args.port = parser.value()?.parse()?,
             Long("once") => args.once = true,
             Long("trace") => config.trace = true,
             Long("app") => args.app = parser.value()?.string()?,
+            Long("static") => args.static_dir = Some(parser.value()?.into()),
+            Long("static-url") => args.static_url = parser.value()?.string()?,
+            Short('q') | Long("quiet") => args.quiet = true,
+            Long("color") | Long("colour") => args.colour = Colour::parse(&parser.value()?.string()?)?,
+            Long("reload") => args.reload = true,
+            Long("reload-dir") => args.reload_dirs.push(parser.value()?.into()),
             Long("min-threads") => config.min_threads = parser.value()?.parse()?,
             Long("max-threads") => config.max_threads = parser.value()?.parse()?,
             Long("max-queued-connections") => config.max_queued_connections = parser.value()?.parse()?,
@@ -102,6 +157,9 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
             _ => return Err(arg.unexpected()),
         }
     }
+    if args.reload_dirs.is_empty() {
+        args.reload_dirs.push(PathBuf::from("."));
+    }
     Ok(Some(args))
 }
 
@@ -118,18 +176,27 @@ fn seconds(value: std::ffi::OsString) -> Result<Duration, lexopt::Error> {
     }
 }
 
-fn init_logging() {
-    use env_logger::Env;
-    env_logger::Builder::from_env(Env::default().default_filter_or("info"))
-        .format(|out, record| {
-            // The access log reads like Python's; other lines say their level and origin.
-            if record.target() == "wsgiref::access" || record.target() == wsgiref::trace::TARGET {
-                writeln!(out, "{}", record.args())
-            } else {
-                writeln!(out, "[{} {}] {}", record.level(), record.target(), record.args())
-            }
-        })
-        .init();
+/// The built-in application named by `--app`, with `--static` files mounted
+/// next to it.
+fn application(args: &Args) -> Result<Box<dyn Application>, String> {
+    let application: Box<dyn Application> = match args.app.as_str() {
+        "demo" => Box::new(demo_app),
+        "hello" => Box::new(hello_app),
+        "echo" => Box::new(echo_app),
+        "bytes" => Box::new(bytes_app),
+        other => {
+            return Err(format!(
+                "unknown application {other:?}; choose demo, hello, echo or bytes"
+            ));
+        }
+    };
+    let Some(directory) = &args.static_dir else {
+        return Ok(application);
+    };
+    match StaticFiles::mount(&args.static_url, directory, application) {
+        Ok(files) => Ok(Box::new(files)),
+        Err(error) => Err(format!("cannot serve --static {}: {error}", directory.display())),
+    }
 }
 
 fn main() -> ExitCode {
@@ -141,34 +208,56 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging();
-    let server = match args.app.as_str() {
-        "demo" => WsgiServer::with_config(&args.host, args.port, demo_app, args.config),
-        "hello" => WsgiServer::with_config(&args.host, args.port, hello_app, args.config),
-        "echo" => WsgiServer::with_config(&args.host, args.port, echo_app, args.config),
-        "bytes" => WsgiServer::with_config(&args.host, args.port, bytes_app, args.config),
-        other => {
-            eprintln!("wsgiref: unknown application {other:?}; choose demo, hello, echo or bytes");
+    let reloader_child = reload::is_child();
+    if args.reload && !reloader_child {
+        return reload::run(&args.reload_dirs, args.config.shutdown_grace);
+    }
+    logging::init(args.colour.enabled(std::io::stderr().is_terminal()));
+    let application = match application(&args) {
+        Ok(application) => application,
+        Err(message) => {
+            eprintln!("wsgiref: {message}");
             return ExitCode::from(2);
         }
     };
-    let server: WsgiServer = match server {
+    if let Err(message) = address::check_host(&args.host, args.port) {
+        eprintln!("wsgiref: {message}");
+        return ExitCode::FAILURE;
+    }
+    let server = match WsgiServer::with_config(&args.host, args.port, application, args.config.clone()) {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("wsgiref: cannot listen on {} port {}: {error}", args.host, args.port);
+            eprintln!(
+                "wsgiref: {}",
+                address::bind_error_message(&error, &args.host, args.port)
+            );
             return ExitCode::FAILURE;
         }
     };
-    let address = server.server_address();
-    println!("Serving HTTP on {} port {} ...", address.ip(), address.port());
-    let _ = std::io::stdout().flush();
+    let banner = Banner {
+        quiet: args.quiet,
+        colour: args.colour.enabled(std::io::stdout().is_terminal()),
+        static_files: args.static_dir.as_deref().map(|dir| (dir, args.static_url.as_str())),
+    };
+    banner.print(server.server_address());
     let result = if args.once {
+        signals::exit_on_signals();
         server.handle_request()
     } else {
+        let stopper = server.shutdown_handle();
+        signals::stop_gracefully_on_signals(stopper.clone(), args.config.shutdown_grace, reloader_child);
+        if reloader_child {
+            signals::stop_when_orphaned(stopper);
+        }
         server.serve_forever()
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            if !args.once && !reloader_child {
+                eprintln!("Server stopped.");
+            }
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("wsgiref: {error}");
             ExitCode::FAILURE

@@ -529,6 +529,13 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
             log::debug!("{client}: connection failed while reading the request: {error}");
             return Handled::Request;
         }
+        Err(RequestError::TlsHandshake) => {
+            // A browser speaking HTTPS waits for a ServerHello that no HTTP
+            // answer can be: close without a byte, and say why (rate-limited).
+            // Not an HTTP request, so `handle_request` keeps waiting for one.
+            http::log_https_probe(&client);
+            return Handled::NothingSent;
+        }
         Err(error) => {
             reject(&stream, &client, "", &error, config);
             return Handled::Request;

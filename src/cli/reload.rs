@@ -1,0 +1,324 @@
+//! `--reload`: a parent process watches the source files and runs the
+//! server as a child process (this same program, same arguments), which it
+//! restarts when a file changes.
+//!
+//! As Werkzeug's and Django's reloaders do, the child is marked by an
+//! environment variable (`WSGIREF_RELOADER_CHILD=1`): it serves, and the
+//! parent never binds a socket. A child that exits with an error (a port in
+//! use; for `--python`, a syntax error) leaves the parent watching: the next
+//! change starts it again. The child is stopped with SIGTERM, so requests in
+//! flight finish as on Ctrl-C.
+//!
+//! Rust code is compiled, so re-running the same binary does not pick up
+//! its changes: for a Rust application, `cargo watch -x run` (or
+//! `watchexec -r cargo run`) rebuilds and restarts it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use notify::{EventKind, RecursiveMode, Watcher};
+
+use super::signals::seconds;
+
+/// The environment variable that marks the reloader's child.
+pub const CHILD_ENV: &str = "WSGIREF_RELOADER_CHILD";
+
+/// File extensions whose changes restart the server.
+pub const SOURCE_EXTENSIONS: &[&str] = &["py", "rs", "toml", "cfg", "ini", "json", "yaml", "yml", "html"];
+
+/// Directories never watched (besides hidden ones, whose names start with `.`).
+const IGNORED_DIRECTORIES: &[&str] = &["target", "__pycache__", "node_modules"];
+
+/// How long to collect more events after a change: an editor's save is
+/// several events (write, rename, attributes).
+const SETTLE_TIME: Duration = Duration::from_millis(300);
+
+/// Whether this process is the reloader's child (it serves; it does not watch).
+pub fn is_child() -> bool {
+    std::env::var_os(CHILD_ENV).is_some_and(|value| value == "1")
+}
+
+/// What the parent waits for.
+enum Event {
+    /// A file or directory under a watched directory changed.
+    Changed(PathBuf),
+    /// Ctrl-C or SIGTERM.
+    Signal,
+}
+
+/// Watch `directories` and run the server as a child until a signal; the
+/// process's exit status.
+pub fn run(directories: &[PathBuf], grace: Duration) -> ExitCode {
+    let mut roots = Vec::new();
+    for directory in directories {
+        match directory.canonicalize() {
+            Ok(root) => roots.push(root),
+            Err(error) => {
+                eprintln!("wsgiref: cannot watch --reload-dir {}: {error}", directory.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let (sender, events) = mpsc::channel();
+    let mut watcher = match start_watching(&roots, sender.clone()) {
+        Ok(watcher) => watcher,
+        Err(error) => {
+            eprintln!("wsgiref: cannot watch for file changes: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(error) = ctrlc::set_handler(move || {
+        let _ = sender.send(Event::Signal);
+    }) {
+        eprintln!("wsgiref: cannot handle CONTROL-C: {error}");
+        return ExitCode::FAILURE;
+    }
+    let shown: Vec<String> = roots.iter().map(|root| root.display().to_string()).collect();
+    eprintln!("Watching for file changes in {} (--reload)", shown.join(", "));
+    let mut reloader = Reloader {
+        roots,
+        grace,
+        child: spawn_child(),
+        restart_at: None,
+        quit_by: None,
+    };
+    reloader.run(&events, &mut watcher)
+}
+
+/// The parent's state.
+struct Reloader {
+    roots: Vec<PathBuf>,
+    /// The child's grace period (`--shutdown-grace`).
+    grace: Duration,
+    /// The server, while it runs.
+    child: Option<Child>,
+    /// A change was seen: restart once things settle.
+    restart_at: Option<Instant>,
+    /// A signal was seen: the child is stopping, and must be gone by then.
+    quit_by: Option<Instant>,
+}
+
+impl Reloader {
+    fn run(&mut self, events: &Receiver<Event>, watcher: &mut impl Watcher) -> ExitCode {
+        loop {
+            let wait = match self.restart_at {
+                Some(at) => at.saturating_duration_since(Instant::now()),
+                None => Duration::from_millis(200),
+            };
+            match events.recv_timeout(wait.min(Duration::from_millis(200))) {
+                Ok(Event::Changed(path)) => self.changed(&path, watcher),
+                Ok(Event::Signal) if self.quit_by.is_some() => {
+                    eprintln!("Quitting at once.");
+                    self.kill_child();
+                    return ExitCode::FAILURE;
+                }
+                Ok(Event::Signal) => {
+                    eprintln!(
+                        "Stopping: requests in flight have up to {} to finish (CONTROL-C again to quit at once).",
+                        seconds(self.grace)
+                    );
+                    self.quit_by = Some(Instant::now() + self.grace + Duration::from_secs(2));
+                    self.terminate_child();
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return ExitCode::FAILURE,
+            }
+            if self.restart_at.is_some_and(|at| Instant::now() >= at) && self.quit_by.is_none() {
+                self.restart_at = None;
+                self.restart();
+            }
+            if let Some(code) = self.check_child() {
+                return code;
+            }
+        }
+    }
+
+    /// A change under a watched directory: watch a new top-level directory;
+    /// plan a restart for a source file.
+    fn changed(&mut self, path: &Path, watcher: &mut impl Watcher) {
+        let new_top_level = path.is_dir()
+            && path
+                .parent()
+                .is_some_and(|parent| self.roots.iter().any(|root| root == parent));
+        if new_top_level && !is_ignored_directory(path) {
+            let _ = watcher.watch(path, RecursiveMode::Recursive);
+        }
+        if self.restart_at.is_none() && is_source_file(path, &self.roots) {
+            eprintln!("{} changed, reloading.", path.display());
+            self.restart_at = Some(Instant::now() + SETTLE_TIME);
+        }
+    }
+
+    /// Stop the child (gracefully, within the grace period) and start a new one.
+    fn restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            terminate(&mut child);
+            let deadline = Instant::now() + self.grace + Duration::from_secs(2);
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.child = spawn_child();
+    }
+
+    /// The exit status of the parent once it is done: the child exited
+    /// after a signal, or by itself with success (`--once`). A child that
+    /// failed leaves the parent watching.
+    fn check_child(&mut self) -> Option<ExitCode> {
+        let finished = match self.child.as_mut().map(Child::try_wait) {
+            Some(Ok(Some(status))) => Some(status),
+            _ => None,
+        };
+        if let Some(status) = finished {
+            self.child = None;
+            if self.quit_by.is_none() && !status.success() {
+                eprintln!("wsgiref: the server stopped ({status}). Waiting for a file change to start it again.");
+            } else if self.quit_by.is_none() {
+                return Some(ExitCode::SUCCESS);
+            }
+        }
+        let quit_by = self.quit_by?;
+        if self.child.is_some() && Instant::now() < quit_by {
+            return None;
+        }
+        self.kill_child();
+        eprintln!("Server stopped.");
+        Some(ExitCode::SUCCESS)
+    }
+
+    fn terminate_child(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            terminate(child);
+        }
+    }
+
+    fn kill_child(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Watch each root (its own entries) and each of its directories that is
+/// not ignored (recursively), so `target/` and `.git/` cost no watches.
+fn start_watching(roots: &[PathBuf], sender: Sender<Event>) -> notify::Result<notify::RecommendedWatcher> {
+    let mut watcher = notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
+        let Ok(event) = result else { return };
+        // Reading a file (Access) is no change; the server itself reads them.
+        if matches!(
+            event.kind,
+            EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+        ) {
+            for path in event.paths {
+                let _ = sender.send(Event::Changed(path));
+            }
+        }
+    })?;
+    for root in roots {
+        watcher.watch(root, RecursiveMode::NonRecursive)?;
+        for entry in fs::read_dir(root)?.flatten() {
+            let path = entry.path();
+            if path.is_dir() && !is_ignored_directory(&path) {
+                watcher.watch(&path, RecursiveMode::Recursive)?;
+            }
+        }
+    }
+    Ok(watcher)
+}
+
+fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.') || IGNORED_DIRECTORIES.contains(&name)
+}
+
+fn is_ignored_directory(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|name| is_ignored_name(&name.to_string_lossy()))
+}
+
+/// A file with a source extension, not hidden, under a root and not inside
+/// an ignored directory.
+fn is_source_file(path: &Path, roots: &[PathBuf]) -> bool {
+    let Some(relative) = roots.iter().find_map(|root| path.strip_prefix(root).ok()) else {
+        return false;
+    };
+    let in_ignored = relative
+        .iter()
+        .any(|component| is_ignored_name(&component.to_string_lossy()));
+    let extension = relative.extension().map(|extension| extension.to_string_lossy());
+    !in_ignored && extension.is_some_and(|extension| SOURCE_EXTENSIONS.contains(&&*extension))
+}
+
+/// This program again, with the same arguments, marked as the child.
+fn spawn_child() -> Option<Child> {
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(error) => {
+            eprintln!("wsgiref: cannot find this program to start the server: {error}");
+            return None;
+        }
+    };
+    match Command::new(program)
+        .args(std::env::args_os().skip(1))
+        .env(CHILD_ENV, "1")
+        .spawn()
+    {
+        Ok(child) => Some(child),
+        Err(error) => {
+            eprintln!("wsgiref: cannot start the server: {error}");
+            None
+        }
+    }
+}
+
+/// Ask the child to stop gracefully: SIGTERM, which it handles as Ctrl-C.
+#[cfg(unix)]
+fn terminate(child: &mut Child) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    match i32::try_from(child.id()) {
+        Ok(pid) => {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+        }
+        Err(_) => {
+            let _ = child.kill();
+        }
+    }
+}
+
+/// No SIGTERM here: stop the child at once.
+#[cfg(not(unix))]
+fn terminate(child: &mut Child) {
+    let _ = child.kill();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_files_only() {
+        let roots = [PathBuf::from("/project")];
+        let cases = [
+            ("/project/app.py", true),
+            ("/project/src/main.rs", true),
+            ("/project/templates/index.html", true),
+            ("/project/Cargo.toml", true),
+            ("/project/target/debug/build.rs", false),
+            ("/project/.git/config.toml", false),
+            ("/project/pkg/__pycache__/app.py", false),
+            ("/project/.app.py.swp", false),
+            ("/project/app.pyc", false),
+            ("/project/notes", false),
+            ("/elsewhere/app.py", false),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(is_source_file(Path::new(path), &roots), expected, "path {path}");
+        }
+    }
+}
