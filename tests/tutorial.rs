@@ -60,6 +60,7 @@ use std::sync::{Mutex, MutexGuard, Once};
 
 use wsgiref::handlers::BaseCgiHandler;
 use wsgiref::simple_server::{demo_app, hello_app};
+use wsgiref::static_files::StaticFiles;
 use wsgiref::{Application, ServerConfig, WsgiServer};
 
 #[allow(dead_code)] // `main` and what only it uses
@@ -126,6 +127,9 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
     let application: Box<dyn Application> = match name {
         "simple_server::demo_app" => Box::new(demo_app),
         "simple_server::hello_app" => Box::new(hello_app),
+        r#"static_files::StaticFiles::mount("/static", "tutorial/static", demo_app)"# => Box::new(
+            StaticFiles::mount("/static", root().join("tutorial/static"), demo_app).expect("tutorial/static"),
+        ),
         "01_hello::app" => Box::new(ex01::app),
         "02_environ::app" => Box::new(ex02::app),
         "03_start_response::app" => Box::new(ex03::app),
