@@ -127,9 +127,9 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
     let application: Box<dyn Application> = match name {
         "simple_server::demo_app" => Box::new(demo_app),
         "simple_server::hello_app" => Box::new(hello_app),
-        r#"static_files::StaticFiles::mount("/static", "tutorial/static", demo_app)"# => Box::new(
-            StaticFiles::mount("/static", root().join("tutorial/static"), demo_app).expect("tutorial/static"),
-        ),
+        r#"static_files::StaticFiles::mount("/static", "tutorial/static", demo_app)"# => {
+            Box::new(StaticFiles::mount("/static", root().join("tutorial/static"), demo_app).expect("tutorial/static"))
+        }
         "01_hello::app" => Box::new(ex01::app),
         "02_environ::app" => Box::new(ex02::app),
         "03_start_response::app" => Box::new(ex03::app),
