@@ -20,8 +20,10 @@
 //!   example that its `main` prints too).
 //! - `<!-- tests: NN_name -->`: what `cargo test --example NN_name` prints;
 //!   the example's tests are compiled into this file and run with it.
-//! - `<!-- cgi: APP | VAR=value ... -->`: what APP prints as a CGI
-//!   program with those environment variables.
+//! - `<!-- cgi: APP | [printf 'BODY' |] VAR=value ... PROGRAM -->`: what
+//!   APP prints on stdout as a CGI program run with those environment
+//!   variables and that stdin (PROGRAM is `cargo run --example NN_name` or
+//!   `python3 tutorial/python/NN_name.py`, and must match APP).
 //!
 //! With `TUTORIAL_BLESS=1` in the environment, `include:` blocks that
 //! differ are rewritten from the code (after `cargo fmt`, say); shown
@@ -33,8 +35,10 @@
 //! `06_middleware::app()` (a function that builds one),
 //! `simple_server::demo_app` (the library's), or
 //! `python/01_hello.py::app` (a Python listing, served by CPython's
-//! wsgiref). The curl command must also appear in a `console` block of the
-//! chapter, so the reader is shown the command whose output is checked.
+//! wsgiref). The command must also appear in a `console` block of the
+//! chapter, so the reader is shown the command whose output is checked;
+//! every `cargo run --example NAME` in a `console` block must name an
+//! existing example.
 //!
 //! Rust applications run on the real server (`make_server` on
 //! `127.0.0.1:0`, then `handle_request()`); the request is the bytes curl
