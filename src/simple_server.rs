@@ -7,10 +7,14 @@
 //!
 //! - **Threads.** One accept thread (the one that calls
 //!   [`WsgiServer::serve_forever`]) hands each connection over a bounded
-//!   channel to a pool of worker threads; a connection stays on one worker
-//!   from its first byte to its close. When every worker is busy and the pool
-//!   is at [`ServerConfig::max_threads`], accepting waits: back-pressure, not
-//!   unbounded threads.
+//!   queue to a pool of worker threads; a connection stays on one worker
+//!   from its first byte to its close. The accept thread accepts as fast as
+//!   it can (std listens with a backlog of only 128, so a burst of clients
+//!   would otherwise get SYNs dropped); when
+//!   [`ServerConfig::max_queued_connections`] wait, accepting waits:
+//!   back-pressure, not unbounded memory. The pool grows past
+//!   [`ServerConfig::min_threads`], up to [`ServerConfig::max_threads`], only
+//!   when workers are stuck, not merely busy.
 //! - **One request per connection**, like wsgiref: responses carry
 //!   `Connection: close`. After the response the server half-closes and
 //!   reads what the client still sends (bounded in bytes and time) before
@@ -58,7 +62,9 @@ pub struct ServerConfig {
     /// cores busy with short requests (measured).
     pub min_threads: usize,
     /// Most worker threads, hence most connections handled at once. Default
-    /// 64. At the bound, accepting waits.
+    /// 64. Workers beyond `min_threads` start only when connections wait
+    /// while every worker is stuck (idle or slow clients, slow
+    /// applications), and exit after 30 s without work.
     pub max_threads: usize,
     /// Connections accepted but not yet taken by a worker; at the bound,
     /// accepting waits. Default 1024. Why: std listens with a fixed backlog
