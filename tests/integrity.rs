@@ -10,19 +10,6 @@ use std::net::{Shutdown, TcpStream};
 use common::{TestServer, split_response, status};
 use wsgiref::simple_server::echo_app;
 
-/// A body unique to `seed`, so a mixed-up response cannot pass.
-fn body_for(seed: u32, length: usize) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
-    (0..length)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect()
-}
-
 fn upload(address: std::net::SocketAddr, body: Vec<u8>, chunked: bool) -> Vec<u8> {
     let mut stream = TcpStream::connect(address).unwrap();
     stream
@@ -60,7 +47,7 @@ fn concurrent_uploads_come_back_byte_for_byte() {
         .map(|seed| {
             std::thread::spawn(move || {
                 let length = 2 * 1024 * 1024 + seed as usize * 4099;
-                let body = body_for(seed, length);
+                let body = common::pattern(seed, length);
                 let response = upload(address, body.clone(), seed % 2 == 1);
                 let (head, echoed) = split_response(&response);
                 assert_eq!(status(&head), 200, "client {seed}");

@@ -9,23 +9,10 @@ use std::net::{Shutdown, TcpStream};
 use common::{TestServer, header, split_response, status};
 use wsgiref::simple_server::echo_app;
 
-/// A deterministic pseudo-random body, so corruption cannot hide.
-fn pattern(length: usize) -> Vec<u8> {
-    let mut state = 0x2545_f491_u32;
-    (0..length)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect()
-}
-
 #[test]
 fn echo_streams_ten_mib_with_content_length() {
     let server = TestServer::start(echo_app);
-    let body = pattern(10 * 1024 * 1024);
+    let body = common::pattern(1, 10 * 1024 * 1024);
     let mut stream = TcpStream::connect(server.address).unwrap();
     let head = format!(
         "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-test\r\nContent-Length: {}\r\n\r\n",
@@ -51,7 +38,7 @@ fn echo_streams_ten_mib_with_content_length() {
 #[test]
 fn echo_decodes_a_chunked_upload() {
     let server = TestServer::start(echo_app);
-    let body = pattern(3 * 1024 * 1024 + 17);
+    let body = common::pattern(1, 3 * 1024 * 1024 + 17);
     let mut wire = b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     for chunk in body.chunks(100_000) {
         wire.extend_from_slice(format!("{:x};name=value\r\n", chunk.len()).as_bytes());
@@ -72,7 +59,7 @@ fn echo_decodes_a_chunked_upload() {
 #[test]
 fn file_wrapper_streams_a_file() {
     let path = std::env::temp_dir().join(format!("wsgiref-file-wrapper-{}", std::process::id()));
-    let content = pattern(200_000);
+    let content = common::pattern(1, 200_000);
     std::fs::write(&path, &content).unwrap();
     let served = path.clone();
     let app = wsgiref::app_fn(move |environ, start_response| {
@@ -93,7 +80,7 @@ fn unread_request_body_does_not_reset_the_response() {
     // drain it, or the kernel would reset the connection and the client could
     // lose the response.
     let server = TestServer::start(wsgiref::simple_server::hello_app);
-    let body = pattern(4 * 1024 * 1024);
+    let body = common::pattern(1, 4 * 1024 * 1024);
     let mut stream = TcpStream::connect(server.address).unwrap();
     let head = format!("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n", body.len());
     let mut writer = stream.try_clone().unwrap();

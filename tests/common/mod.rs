@@ -111,3 +111,17 @@ pub fn status(head: &str) -> u16 {
         .and_then(|code| code.parse().ok())
         .expect("a status line")
 }
+
+/// A deterministic pseudo-random body (xorshift), different for each
+/// `seed`, so a corrupted or mixed-up response cannot pass.
+pub fn pattern(seed: u32, length: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect()
+}
