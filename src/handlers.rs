@@ -447,6 +447,7 @@ impl<W: Write> Response<W> {
         for (name, value) in &headers {
             check_header(name, value)?;
         }
+        check_content_length(&headers)?;
         self.status = Some(status);
         self.headers = headers;
         Ok(())
@@ -641,6 +642,24 @@ fn expects_100_continue(environ: &Environ) -> bool {
     // HTTP/1.1 and later 1.x minors (as CPython compares: `>= "HTTP/1.1"`); 1.0 clients ignore 100.
     let protocol = environ.get("SERVER_PROTOCOL").unwrap_or_default();
     expect.eq_ignore_ascii_case("100-continue") && protocol.starts_with("HTTP/1.") && protocol >= "HTTP/1.1"
+}
+
+/// At most one `Content-Length`, and it is `1*DIGIT` (RFC 9110 §8.6): the
+/// server relies on it to cut or flag a body of the wrong length.
+fn check_content_length(headers: &HeaderList) -> Result<(), StartResponseError> {
+    let mut lengths = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("Content-Length"));
+    if let Some((_, value)) = lengths.next() {
+        let digits = value.trim_matches([' ', '\t']);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.parse::<u64>().is_err() {
+            return Err(StartResponseError::BadContentLength(value.clone()));
+        }
+    }
+    if let Some((_, value)) = lengths.next() {
+        return Err(StartResponseError::BadContentLength(format!("a second value, {value}")));
+    }
+    Ok(())
 }
 
 /// `status = 3DIGIT SP reason-phrase`, latin-1, no CR/LF/NUL, not 1xx.

@@ -26,7 +26,8 @@ pub struct HeadLimits {
     pub max_head_bytes: usize,
     /// Most header fields (more: 431).
     pub max_header_count: usize,
-    /// Time allowed to receive the whole head, from the first read (slower: 408).
+    /// Time allowed to receive the whole head, from when the server starts
+    /// waiting (slower: 408; nothing at all: the connection is closed).
     pub head_timeout: Duration,
 }
 
@@ -175,8 +176,9 @@ impl Error for RequestError {
 /// Read one request head from `stream`, within `limits`.
 ///
 /// Returns `Ok(None)` when the client closed the connection without sending
-/// a byte (browsers' pre-connections do), or when `stopping` became true
-/// while nothing had arrived yet (the server is shutting down).
+/// a byte (browsers' pre-connections do), when it sent nothing within the
+/// head timeout (it is closed without an answer), or when `stopping` became
+/// true while nothing had arrived yet (the server is shutting down).
 ///
 /// # Errors
 ///
@@ -219,7 +221,11 @@ pub fn read_request_head(
     let mut buffer = Vec::new();
     // Why in slices: a worker waiting on an idle connection wakes up once a
     // slice to see whether the server is shutting down.
-    let slice = limits.head_timeout.min(STOP_CHECK_INTERVAL);
+    // std refuses a zero timeout; a zero limit means "as short as possible".
+    let slice = limits
+        .head_timeout
+        .min(STOP_CHECK_INTERVAL)
+        .max(Duration::from_millis(1));
     stream.set_read_timeout(Some(slice)).map_err(RequestError::Io)?;
     loop {
         let count = match stream.read(&mut block) {
@@ -229,6 +235,10 @@ pub fn read_request_head(
                     return Ok(None);
                 }
                 let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() && buffer.is_empty() {
+                    // Never sent a byte (an idle pre-connection): close without a word.
+                    return Ok(None);
+                }
                 if left.is_zero() {
                     return Err(RequestError::Timeout);
                 }
@@ -259,13 +269,13 @@ pub fn read_request_head(
         }
         check_request_line_length(head_bytes, limits.max_request_line_bytes)?;
         if let Some(head) = parse_head(head_bytes, limits.max_header_count)? {
+            if head.raw.len() > limits.max_head_bytes {
+                return Err(too_large_head(limits.max_head_bytes));
+            }
             return Ok(Some(head));
         }
         if head_bytes.len() >= limits.max_head_bytes {
-            return Err(RequestError::HeaderFieldsTooLarge(format!(
-                "request head larger than {} bytes",
-                limits.max_head_bytes
-            )));
+            return Err(too_large_head(limits.max_head_bytes));
         }
         if first_read {
             buffer.extend_from_slice(&block[..count]);
@@ -274,6 +284,10 @@ pub fn read_request_head(
             return Err(RequestError::Timeout);
         }
     }
+}
+
+fn too_large_head(max_head_bytes: usize) -> RequestError {
+    RequestError::HeaderFieldsTooLarge(format!("request head larger than {max_head_bytes} bytes"))
 }
 
 /// Header slots kept on the stack by `parse_head`.
@@ -529,7 +543,10 @@ fn check_target(head: &RequestHead) -> Result<(), RequestError> {
     let target = head.target.as_str();
     let well_formed = match target {
         "*" => head.method == "OPTIONS",
-        _ => target.starts_with('/') || RequestTarget::parse(target).authority.is_some(),
+        _ if target.starts_with('/') => true,
+        _ => RequestTarget::parse(target)
+            .authority
+            .is_some_and(|authority| is_valid_authority(&authority)),
     };
     if !well_formed {
         return Err(RequestError::BadRequest(format!(
@@ -538,6 +555,28 @@ fn check_target(head: &RequestHead) -> Result<(), RequestError> {
         )));
     }
     Ok(())
+}
+
+/// An absolute-form authority must name a host, with no userinfo
+/// (RFC 9110 §4.2.1: "A sender MUST NOT generate the userinfo
+/// subcomponent"; an empty host is invalid) and balanced IPv6 brackets.
+fn is_valid_authority(authority: &str) -> bool {
+    if authority.is_empty() || authority.contains('@') {
+        return false;
+    }
+    match authority.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').is_some_and(|(ip, port)| {
+            !ip.is_empty()
+                && (port.is_empty()
+                    || port
+                        .strip_prefix(':')
+                        .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())))
+        }),
+        None => {
+            let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
+            !host.is_empty() && !host.contains(['[', ']']) && port.bytes().all(|b| b.is_ascii_digit())
+        }
+    }
 }
 
 /// `Transfer-Encoding` and `Content-Length` rules (RFC 9112 §6.1-§6.3).

@@ -73,6 +73,9 @@ enum Framing {
     ChunkEnd,
     /// The body is over.
     Done,
+    /// Chunk framing failed (malformed, or a read error mid-line): every
+    /// later read fails too.
+    Broken,
 }
 
 impl Input {
@@ -267,8 +270,9 @@ impl Input {
         Ok(line)
     }
 
-    /// PEP 3333's `readlines(hint)`: every remaining line; stops after the
-    /// line that takes the total past `hint` bytes when given.
+    /// PEP 3333's `readlines(hint)`: every remaining line; with a hint above
+    /// 0, stops after the line that brings the total to `hint` bytes or more
+    /// (as Python's `IOBase.readlines`).
     ///
     /// # Errors
     ///
@@ -291,7 +295,8 @@ impl Input {
             }
             total += line.len();
             lines.push(line);
-            if hint.is_some_and(|hint| total >= hint) {
+            // As Python's IOBase.readlines: a hint of 0 means no hint.
+            if hint.is_some_and(|hint| hint > 0 && total >= hint) {
                 return Ok(lines);
             }
         }
@@ -308,13 +313,16 @@ impl Input {
                 Framing::Length { remaining } => break remaining,
                 Framing::ChunkData { remaining } => break remaining,
                 Framing::Done => break 0,
-                Framing::ChunkSize => self.read_chunk_size()?,
-                Framing::ChunkEnd => {
-                    let line = self.read_line_bounded(MAX_CHUNK_LINE_BYTES)?;
-                    if !line.is_empty() {
-                        return Err(invalid_data("chunk data not followed by CRLF"));
+                Framing::Broken => {
+                    return Err(invalid_data("the request body is unreadable after an earlier error"));
+                }
+                Framing::ChunkSize | Framing::ChunkEnd => {
+                    // Why poison on error: a framing line read halfway is
+                    // lost, so reading on would misread the rest of the body.
+                    if let Err(error) = self.read_framing() {
+                        self.framing = Framing::Broken;
+                        return Err(error);
                     }
-                    self.framing = Framing::ChunkSize;
                 }
             }
         };
@@ -325,6 +333,19 @@ impl Input {
             Some(max) => Ok(allowed.min(max - self.bytes_read)),
             None => Ok(allowed),
         }
+    }
+
+    /// Read the framing due next: a chunk-size line, or the CRLF that ends a chunk.
+    fn read_framing(&mut self) -> io::Result<()> {
+        if self.framing == Framing::ChunkEnd {
+            let line = self.read_line_bounded(MAX_CHUNK_LINE_BYTES)?;
+            if !line.is_empty() {
+                return Err(invalid_data("chunk data not followed by CRLF"));
+            }
+            self.framing = Framing::ChunkSize;
+            return Ok(());
+        }
+        self.read_chunk_size()
     }
 
     /// `chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF` (RFC 9112 §7.1);
@@ -533,6 +554,40 @@ mod tests {
                 String::from_utf8_lossy(wire)
             );
         }
+    }
+
+    /// A reader that hands out its pieces one by one, with a timeout between.
+    struct Stalling(Vec<Result<&'static [u8], io::ErrorKind>>);
+
+    impl Read for Stalling {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            match self.0.remove(0) {
+                Ok(piece) => {
+                    buf[..piece.len()].copy_from_slice(piece);
+                    Ok(piece.len())
+                }
+                Err(kind) => Err(io::Error::from(kind)),
+            }
+        }
+    }
+
+    #[test]
+    fn a_timeout_inside_chunk_framing_poisons_the_input() {
+        // "1" then a timeout then "0\r\n...": retrying must not read "0" as the size.
+        let reader = Stalling(vec![
+            Ok(b"1"),
+            Err(io::ErrorKind::WouldBlock),
+            Ok(b"0\r\n0123456789abcdef\r\n0\r\n\r\n"),
+        ]);
+        let mut input = Input::chunked(reader);
+        assert_eq!(input.read_bytes(100).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        assert!(
+            input.read_bytes(100).is_err(),
+            "a retry must fail, not truncate silently"
+        );
     }
 
     #[test]

@@ -187,7 +187,8 @@ fn seconds(value: std::ffi::OsString) -> Result<Duration, lexopt::Error> {
         .ok()
         .and_then(|s| Duration::try_from_secs_f64(s).ok())
     {
-        Some(duration) => Ok(duration),
+        Some(duration) if !duration.is_zero() => Ok(duration),
+        Some(_) => Err(format!("{text:?} seconds: a timeout must be more than 0").into()),
         None => Err(format!("invalid number of seconds {text:?}").into()),
     }
 }

@@ -29,6 +29,16 @@ use std::time::{Duration, Instant};
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
+thread_local! {
+    /// Set on worker threads, so code running a request can know it.
+    static ON_WORKER_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread is a pool worker (it is running a request).
+pub(crate) fn on_worker_thread() -> bool {
+    ON_WORKER_THREAD.with(|flag| flag.get())
+}
+
 /// Everything the pool and its workers share, under one lock.
 struct Queue {
     jobs: VecDeque<Job>,
@@ -210,6 +220,7 @@ struct Worker {
 
 impl Worker {
     fn run(self) {
+        ON_WORKER_THREAD.with(|flag| flag.set(true));
         while let Some(job) = self.next_job() {
             // Why: a bug in our own code must not kill a worker; application
             // panics are already caught closer to the application.

@@ -385,7 +385,9 @@ impl ShutdownHandle {
     /// Tell `serve_forever` to stop accepting, and wait until it has
     /// returned (in-flight requests finished or the grace period over).
     /// When the server is not serving, the next `serve_forever` returns at
-    /// once.
+    /// once. Called from inside a request (an application that stops its
+    /// server), it does not wait: `serve_forever` returns once that request
+    /// is over.
     ///
     /// # Example
     ///
@@ -401,6 +403,11 @@ impl ShutdownHandle {
         }
         // Why a connection: a flag alone never wakes a thread blocked in accept().
         let _ = TcpStream::connect_timeout(&wake_address(self.address), Duration::from_secs(1));
+        if crate::pool::on_worker_thread() {
+            // Called from inside a request: serve_forever waits for this very
+            // request to finish, so waiting here would wait for ourselves.
+            return;
+        }
         while state.serving {
             state = self.control.changed.wait(state).unwrap_or_else(|e| e.into_inner());
         }
@@ -517,7 +524,7 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
     let config = &shared.config;
     // Nagle's algorithm would delay the second of two small writes (a streamed body).
     let _ = stream.set_nodelay(true);
-    let _ = stream.set_write_timeout(Some(config.write_timeout));
+    let _ = stream.set_write_timeout(Some(socket_timeout(config.write_timeout)));
     let client = client_address.ip().to_string();
     let limits = HeadLimits {
         max_request_line_bytes: config.max_request_line_bytes,
@@ -584,6 +591,12 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
         }
     }
     Handled::Request
+}
+
+/// std refuses a zero socket timeout (it would mean "wait forever" to the
+/// OS); a zero limit is taken as the shortest one, 1 ms.
+fn socket_timeout(limit: Duration) -> Duration {
+    limit.max(Duration::from_millis(1))
 }
 
 /// Answer a request the server refuses, log why, and close.
@@ -692,7 +705,7 @@ impl<'a> WsgiRequestHandler<'a> {
             return Ok(Input::empty());
         }
         let socket = self.stream.try_clone()?;
-        socket.set_read_timeout(Some(self.shared.config.read_timeout))?;
+        socket.set_read_timeout(Some(socket_timeout(self.shared.config.read_timeout)))?;
         let reader = io::Cursor::new(leftover).chain(socket);
         Ok(match framing {
             BodyFraming::Length(length) => Input::with_length(reader, length),
@@ -849,7 +862,11 @@ pub fn echo_app(environ: &mut Environ, start_response: StartResponse) -> Result<
         .unwrap_or("application/octet-stream")
         .to_string();
     let mut headers = vec![("Content-Type".to_string(), content_type)];
-    if let Some(length) = environ.get("CONTENT_LENGTH").filter(|length| !length.is_empty()) {
+    // The declared length, when it is one plain number (not `5, 5`).
+    if let Some(length) = environ
+        .get("CONTENT_LENGTH")
+        .and_then(|length| length.parse::<u64>().ok())
+    {
         headers.push(("Content-Length".to_string(), length.to_string()));
     }
     start_response.call("200 OK", headers)?;

@@ -696,6 +696,8 @@ pub enum StartResponseError {
     },
     /// A hop-by-hop header such as `Connection`, which only the server may send.
     HopByHop(String),
+    /// A `Content-Length` that is not `1*DIGIT`, or more than one of them.
+    BadContentLength(String),
     /// Middleware (such as [`crate::validate::validator`]) refused the call;
     /// the error says which rule was broken.
     Refused(AppError),
@@ -735,6 +737,12 @@ impl fmt::Display for StartResponseError {
                 write!(f, "hop-by-hop header {name:?} not allowed from an application")
             }
             StartResponseError::Refused(error) => write!(f, "start_response refused: {error}"),
+            StartResponseError::BadContentLength(value) => {
+                write!(
+                    f,
+                    "Content-Length {value:?} is not one number of bytes (RFC 9110 section 8.6)"
+                )
+            }
         }
     }
 }
@@ -913,8 +921,18 @@ impl Drop for Body {
     fn drop(&mut self) {
         // Why: PEP 3333 requires close() on every path. Hooks run in order;
         // the chunks iterator (and any inner body it owns) is dropped after.
+        // A panicking hook must not skip the ones after it: each runs on its
+        // own, and the first panic goes on once all have run.
+        let mut first_panic = None;
         for hook in self.on_close.drain(..) {
-            hook();
+            if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hook)) {
+                first_panic.get_or_insert(panic);
+            }
+        }
+        if let Some(panic) = first_panic {
+            if !std::thread::panicking() {
+                std::panic::resume_unwind(panic);
+            }
         }
     }
 }

@@ -283,3 +283,43 @@ fn a_panic_in_the_close_step_is_contained() {
         assert_eq!((status(&head), body.as_slice()), (200, &b"fine"[..]));
     }
 }
+
+#[test]
+fn every_close_hook_runs_even_after_one_panics() {
+    let closed = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&closed);
+    let app = move |_environ: &mut Environ, start_response: StartResponse| -> Result<Body, AppError> {
+        let counter = Arc::clone(&counter);
+        start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+        Ok(Body::from("x")
+            .on_close(|| panic!("first hook panics"))
+            .on_close(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }))
+    };
+    let server = TestServer::start(app);
+    let (head, _) = split_response(&server.send(b"GET / HTTP/1.0\r\n\r\n"));
+    assert_eq!(status(&head), 200);
+    drop(server);
+    assert_eq!(closed.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_malformed_or_second_content_length_from_the_application_is_refused() {
+    for headers in [
+        vec![("Content-Length", "five")],
+        vec![("Content-Length", "5, 5")],
+        vec![("Content-Length", "5"), ("content-length", "5")],
+    ] {
+        let app = app_fn(move |_environ, start_response| {
+            let mut all = vec![("Content-Type", "text/plain")];
+            all.extend(headers.iter().copied());
+            start_response.call("200 OK", all)?;
+            Ok(Body::from("hello"))
+        });
+        let server = TestServer::start(app);
+        let (head, _) = split_response(&server.send(b"GET / HTTP/1.0\r\n\r\n"));
+        assert_eq!(status(&head), 500);
+        assert_eq!(head.matches("Content-Length").count(), 1, "{head}");
+    }
+}

@@ -314,3 +314,55 @@ fn idle_pre_connections_do_not_hold_back_other_clients() {
         let _ = stream.shutdown(Shutdown::Both);
     }
 }
+
+#[test]
+fn a_head_over_max_head_bytes_is_431_even_when_it_arrives_whole() {
+    let config = ServerConfig {
+        max_head_bytes: 1000,
+        ..ServerConfig::default()
+    };
+    let server = TestServer::start_with_config(demo_app, config);
+    let request = format!("GET / HTTP/1.1\r\nHost: a\r\nX-Big: {}\r\n\r\n", "b".repeat(1500));
+    expect_status(&server, request.as_bytes(), 431);
+}
+
+#[test]
+fn absolute_form_needs_a_host_and_no_userinfo() {
+    let server = TestServer::start(demo_app);
+    for target in [
+        "http://",
+        "http://:80/",
+        "http://user@host/",
+        "http://[::1/",
+        "http://host:8x/",
+    ] {
+        let request = format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n");
+        expect_status(&server, request.as_bytes(), 400);
+    }
+    expect_status(&server, b"GET http://[::1]:8080/p HTTP/1.1\r\nHost: a\r\n\r\n", 200);
+}
+
+#[test]
+fn handle_request_is_not_used_up_by_an_idle_connection() {
+    let config = ServerConfig {
+        head_timeout: Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let server = wsgiref::WsgiServer::with_config("127.0.0.1", 0, demo_app, config).unwrap();
+    let address = server.server_address();
+    // A pre-connection that never sends: it times out silently and does not count.
+    let idle = TcpStream::connect(address).unwrap();
+    let client = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        common::send(address, b"GET /real HTTP/1.0\r\n\r\n")
+    });
+    server.handle_request().unwrap();
+    let (head, body) = split_response(&client.join().unwrap());
+    assert_eq!(status(&head), 200);
+    assert!(String::from_utf8_lossy(&body).contains("PATH_INFO = '/real'"));
+    let mut idle = idle;
+    let mut nothing = Vec::new();
+    idle.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let _ = idle.read_to_end(&mut nothing);
+    assert!(nothing.is_empty(), "the idle connection gets no answer: {nothing:?}");
+}

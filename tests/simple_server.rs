@@ -172,3 +172,29 @@ fn shutdown_gives_up_after_the_grace_period() {
         "waited {waited:?}"
     );
 }
+
+#[test]
+fn an_application_can_stop_its_own_server() {
+    use std::sync::{Arc, OnceLock};
+    let handle: Arc<OnceLock<wsgiref::ShutdownHandle>> = Arc::new(OnceLock::new());
+    let inside = Arc::clone(&handle);
+    let app = move |_environ: &mut wsgiref::Environ, start_response: wsgiref::StartResponse| {
+        // From inside a request: must not wait for this very request.
+        inside.get().unwrap().shutdown();
+        start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+        Ok::<_, wsgiref::AppError>(wsgiref::Body::from("bye"))
+    };
+    let server = wsgiref::make_server("127.0.0.1", 0, app).unwrap();
+    handle.set(server.shutdown_handle()).unwrap();
+    let address = server.server_address();
+    let serving = std::thread::spawn(move || server.serve_forever());
+    let started = Instant::now();
+    let (head, body) = split_response(&common::send(address, b"GET /quit HTTP/1.0\r\n\r\n"));
+    assert_eq!((status(&head), body.as_slice()), (200, &b"bye"[..]));
+    serving.join().unwrap().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+}
