@@ -228,22 +228,11 @@ impl Input {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn read_bytes(&mut self, size: usize) -> io::Result<Vec<u8>> {
-        // Why sized up front: growing the vector from empty would read in
-        // small steps; a huge `size` is capped so a typo cannot allocate gigabytes.
-        let mut data = vec![0u8; size.min(MAX_READ_PREALLOCATION)];
-        let mut filled = 0;
-        while filled < size {
-            if filled == data.len() {
-                data.resize((data.len() * 2).min(size), 0);
-            }
-            match self.read(&mut data[filled..]) {
-                Ok(0) => break,
-                Ok(count) => filled += count,
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(error),
-            }
-        }
-        data.truncate(filled);
+        // Why capacity up front: `read_to_end` then reads straight into it
+        // (no zero-filling, no small first reads); a huge `size` is capped so
+        // a typo cannot allocate gigabytes before any byte arrives.
+        let mut data = Vec::with_capacity(size.min(MAX_READ_PREALLOCATION));
+        Read::take(&mut *self, size as u64).read_to_end(&mut data)?;
         Ok(data)
     }
 
