@@ -31,6 +31,27 @@ pub struct HeadLimits {
     pub head_timeout: Duration,
 }
 
+impl HeadLimits {
+    /// The read timeout used while waiting for a head: the head timeout,
+    /// but at most 1 s, so that a worker waiting on an idle connection
+    /// wakes up once a second to see whether the server is shutting down.
+    /// At least 1 ms: std refuses a zero timeout.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let limits = wsgiref::http::HeadLimits {
+    ///     max_request_line_bytes: 8192, max_head_bytes: 32768, max_header_count: 100,
+    ///     head_timeout: Duration::from_secs(30),
+    /// };
+    /// assert_eq!(limits.read_slice(), Duration::from_secs(1));
+    /// ```
+    pub fn read_slice(&self) -> Duration {
+        self.head_timeout.min(STOP_CHECK_INTERVAL).max(Duration::from_millis(1))
+    }
+}
+
 /// A parsed request head: the request line and header fields.
 ///
 /// Shapes: `target` and header values are native strings (each byte one
@@ -208,6 +229,20 @@ impl Error for RequestError {
 ///
 /// Spec: RFC 9112 §2.2 (message parsing), §3 (request line), §5 (fields).
 pub fn read_request_head(
+    stream: &TcpStream,
+    limits: &HeadLimits,
+    stopping: &AtomicBool,
+) -> Result<Option<RequestHead>, RequestError> {
+    stream
+        .set_read_timeout(Some(limits.read_slice()))
+        .map_err(RequestError::Io)?;
+    read_request_head_in_slices(stream, limits, stopping)
+}
+
+/// [`read_request_head`] on a stream whose read timeout is already
+/// [`HeadLimits::read_slice`] (the server's accepted sockets inherit it from
+/// the listener, which saves a system call per connection).
+pub(crate) fn read_request_head_in_slices(
     mut stream: &TcpStream,
     limits: &HeadLimits,
     stopping: &AtomicBool,
@@ -219,14 +254,7 @@ pub fn read_request_head(
     // `block`; `buffer` collects the bytes only when more reads are needed.
     let mut block = [0u8; 4096];
     let mut buffer = Vec::new();
-    // Why in slices: a worker waiting on an idle connection wakes up once a
-    // slice to see whether the server is shutting down.
-    // std refuses a zero timeout; a zero limit means "as short as possible".
-    let slice = limits
-        .head_timeout
-        .min(STOP_CHECK_INTERVAL)
-        .max(Duration::from_millis(1));
-    stream.set_read_timeout(Some(slice)).map_err(RequestError::Io)?;
+    let slice = limits.read_slice();
     loop {
         let count = match stream.read(&mut block) {
             Ok(count) => count,

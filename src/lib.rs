@@ -50,7 +50,7 @@
 //! ## The protocol in one picture
 //!
 //! ```text
-//! client ──TCP──▶ accept thread ──bounded channel──▶ worker thread (one per connection)
+//! client ──TCP──▶ listen backlog ──accept()──▶ worker thread (one per connection, from a pool)
 //!                   │ read the request head (size + time limits), parse with httparse
 //!                   ▼
 //!                 WsgiRequestHandler ── builds ──▶ Environ (CGI keys + wsgi.* keys)

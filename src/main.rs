@@ -68,7 +68,7 @@ Options:
 Limits (defaults in parentheses; see wsgiref::ServerConfig):
   --min-threads N              Worker threads started at once (8)
   --max-threads N              Most worker threads (64)
-  --max-queued-connections N   Accepted connections waiting for a worker (1024)
+  --backlog N                  Connections the kernel queues for a free worker (1024)
   --max-request-line-bytes N   Longest request line; longer gets 414 (8192)
   --max-head-bytes N           Largest request head; larger gets 431 (32768)
   --max-header-count N         Most header fields; more gets 431 (100)
@@ -104,6 +104,9 @@ struct Args {
     colour: Colour,
     reload: bool,
     reload_dirs: Vec<PathBuf>,
+    /// `--backlog`: the listen backlog (the library's `ServerConfig` has no
+    /// such field, since std cannot set it; see `address::set_backlog`).
+    backlog: i32,
     config: ServerConfig,
 }
 
@@ -122,6 +125,7 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
         colour: Colour::Auto,
         reload: false,
         reload_dirs: Vec::new(),
+        backlog: 1024,
         config: ServerConfig::default(),
     };
     let config = &mut args.config;
@@ -151,7 +155,7 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
             Long("reload-dir") => args.reload_dirs.push(parser.value()?.into()),
             Long("min-threads") => config.min_threads = parser.value()?.parse()?,
             Long("max-threads") => config.max_threads = parser.value()?.parse()?,
-            Long("max-queued-connections") => config.max_queued_connections = parser.value()?.parse()?,
+            Long("backlog") => args.backlog = parser.value()?.parse()?,
             Long("max-request-line-bytes") => config.max_request_line_bytes = parser.value()?.parse()?,
             Long("max-head-bytes") => config.max_head_bytes = parser.value()?.parse()?,
             Long("max-header-count") => config.max_header_count = parser.value()?.parse()?,
@@ -269,6 +273,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Err(error) = address::set_backlog(server.socket(), args.backlog) {
+        log::warn!(
+            "could not set the listen backlog to {}: {error}; it stays 128",
+            args.backlog
+        );
+    }
     let banner = Banner {
         quiet: args.quiet,
         colour: args.colour.enabled(std::io::stdout().is_terminal()),

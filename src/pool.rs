@@ -1,33 +1,44 @@
-//! A bounded pool of worker threads, in the style of the Rust Book's
-//! `ThreadPool` (chapter 21): named `Worker`s, a queue of jobs, and a `Drop`
-//! that waits for them.
+//! The worker threads behind `serve_forever`: a bounded pool of threads
+//! that each accept a connection from the shared listening socket, handle
+//! it from its first byte to its close, then accept the next.
 //!
 //! # Design notes
 //!
-//! - The queue is a `Mutex<VecDeque>` with two `Condvar`s rather than the
-//!   Book's `Arc<Mutex<mpsc::Receiver>>`: with the channel, every job costs
-//!   two thread wake-ups (the channel's and the receiver mutex's); with one
-//!   lock and one condition variable it costs one, and none at all while
-//!   jobs are waiting (measured: 4 → 2 futex calls per request).
-//! - Some workers are pre-spawned: a fresh `thread::spawn` per connection
+//! - **Workers accept for themselves**, as the threads of Apache's worker
+//!   MPM or gunicorn's sync workers do. There is no accept thread and no
+//!   queue in between: the kernel's accept queue (the listen backlog) is
+//!   the queue, and several threads blocked in `accept()` on one socket are
+//!   woken one at a time. Why: handing each connection from an accept
+//!   thread to a worker over a `Condvar` queue cost two thread wake-ups per
+//!   connection, and 8-12% of the requests per second of a small response
+//!   (measured).
+//! - **Pre-spawned workers**: a fresh `thread::spawn` per connection
 //!   reaches only about half the throughput on 2 cores.
-//! - A watchdog thread looks at the queue 20 times a second. When jobs have
-//!   waited while no worker took one for 50 ms (every worker is stuck on an
-//!   idle or slow client), it starts enough extra workers for them, up to
-//!   `max_threads`, so such clients cannot starve the others; extra workers
-//!   exit after 30 s without work. Why not grow whenever jobs outnumber idle
-//!   workers: under a CPU-bound load that is always true, and 64 threads on
-//!   2 cores served 7% fewer requests than 8 (measured).
-//! - The queue is bounded: at the bound, `execute` waits (back-pressure on
-//!   the accept loop) instead of queueing without limit.
+//! - **Growth only when stuck.** The thread that called `serve_forever`
+//!   looks at the workers 20 times a second ([`Workers::grow_if_stuck`]).
+//!   When every worker was busy at two looks in a row and no connection
+//!   finished in between (all are stuck on idle or slow clients, or on
+//!   slow applications), it starts `min_threads` more, up to
+//!   `max_threads`, so that such clients cannot starve the others. Extra
+//!   workers exit after 30 s without a connection. Why not grow whenever
+//!   all workers are busy: under a CPU-bound load they always are, and 64
+//!   threads on 2 cores served 7% fewer requests than 8 (measured).
+//! - **Stopping.** A worker looks at the stop flag each time `accept()`
+//!   returns: with a connection, or when the listener's read timeout ends
+//!   the wait (on Linux it bounds `accept()` too). [`Workers::stop`] also
+//!   connects once per worker, so that workers blocked in `accept()` wake
+//!   up at once on every OS.
 
-use std::collections::VecDeque;
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-type Job = Box<dyn FnOnce() + Send + 'static>;
+/// What a worker does with each accepted connection.
+pub(crate) type Handler = Arc<dyn Fn(TcpStream, SocketAddr) + Send + Sync>;
 
 thread_local! {
     /// Set on worker threads, so code running a request can know it.
@@ -39,292 +50,323 @@ pub(crate) fn on_worker_thread() -> bool {
     ON_WORKER_THREAD.with(|flag| flag.get())
 }
 
-/// Everything the pool and its workers share, under one lock.
-struct Queue {
-    jobs: VecDeque<Job>,
-    /// Workers alive.
-    live: usize,
-    /// Workers waiting for a job.
-    idle: usize,
-    /// Set when the pool is dropped: workers finish the queue and exit.
-    closed: bool,
-    /// When a worker last took a job (or the queue was last empty).
-    last_progress: Instant,
-    /// Numbers worker threads' names.
-    next_id: usize,
-}
-
-struct Shared {
-    queue: Mutex<Queue>,
-    /// Signalled when a job is queued or the pool closes.
-    job_ready: Condvar,
-    /// Signalled when a worker takes a job (room in the queue) or exits.
-    job_taken: Condvar,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        // A panic never happens while the lock is held; recover anyway.
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-pub(crate) struct ThreadPool {
-    shared: Arc<Shared>,
-    max_queued: usize,
-    grace_period: Duration,
-}
-
-/// How long an extra (not pre-spawned) worker waits for work before exiting.
+/// How long an extra (not pre-spawned) worker waits for a connection before exiting.
 const EXTRA_WORKER_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Jobs waiting this long with no worker taking one means every worker is stuck.
-const STALL: Duration = Duration::from_millis(50);
-/// How often the watchdog looks at the queue.
-const WATCHDOG_INTERVAL: Duration = Duration::from_millis(50);
+/// How often `serve_forever` looks at the workers.
+pub(crate) const WATCH_INTERVAL: Duration = Duration::from_millis(50);
+/// How long `stop` waits for each wake-up connection.
+const WAKE_CONNECT_TIMEOUT: Duration = Duration::from_millis(200);
 
-impl ThreadPool {
-    /// A pool with `min_threads` workers started now (at least 1), growing
-    /// up to `max_threads`. `max_queued` jobs may wait; past that,
-    /// `execute` blocks.
-    pub(crate) fn new(min_threads: usize, max_threads: usize, max_queued: usize, grace_period: Duration) -> ThreadPool {
+/// What the workers and the pool share.
+struct Shared {
+    listener: Arc<TcpListener>,
+    handler: Handler,
+    /// Set by `stop`, never reset: workers exit when `accept()` next
+    /// returns, even those still busy when `stop` gave up waiting.
+    stopping: AtomicBool,
+    /// Workers alive, under a lock so that `stop` can wait for it to reach 0.
+    live: Mutex<usize>,
+    /// Signalled when a worker exits.
+    exited: Condvar,
+    /// Workers handling a connection now.
+    busy: AtomicUsize,
+    /// Connections handled so far: the watchdog's measure of progress.
+    completed: AtomicU64,
+    /// Numbers worker threads' names.
+    next_id: AtomicUsize,
+}
+
+/// The running workers of one `serve_forever` call.
+pub(crate) struct Workers {
+    shared: Arc<Shared>,
+    min_threads: usize,
+    max_threads: usize,
+    /// `completed` and "all busy" at the last look, to see whether workers are stuck.
+    last_completed: u64,
+    all_busy_last_time: bool,
+}
+
+impl Workers {
+    /// Start `min_threads` workers (at least 1) accepting from `listener`;
+    /// the pool may grow to `max_threads`.
+    pub(crate) fn start(
+        listener: Arc<TcpListener>,
+        handler: Handler,
+        min_threads: usize,
+        max_threads: usize,
+    ) -> Workers {
         let max_threads = max_threads.max(1);
+        let min_threads = min_threads.clamp(1, max_threads);
         let shared = Arc::new(Shared {
-            queue: Mutex::new(Queue {
-                jobs: VecDeque::new(),
-                live: 0,
-                idle: 0,
-                closed: false,
-                last_progress: Instant::now(),
-                next_id: 0,
-            }),
-            job_ready: Condvar::new(),
-            job_taken: Condvar::new(),
+            listener,
+            handler,
+            stopping: AtomicBool::new(false),
+            live: Mutex::new(0),
+            exited: Condvar::new(),
+            busy: AtomicUsize::new(0),
+            completed: AtomicU64::new(0),
+            next_id: AtomicUsize::new(0),
         });
-        for _ in 0..min_threads.clamp(1, max_threads) {
+        for _ in 0..min_threads {
             spawn_worker(&shared, None);
         }
-        let watchdog = Arc::clone(&shared);
-        let spawned = thread::Builder::new()
-            .name("wsgiref-watchdog".to_string())
-            .spawn(move || watch(&watchdog, max_threads));
-        if let Err(error) = spawned {
-            log::warn!("could not start the pool's watchdog thread: {error}");
-        }
-        ThreadPool {
+        Workers {
             shared,
-            max_queued: max_queued.max(1),
-            grace_period,
+            min_threads,
+            max_threads,
+            last_completed: 0,
+            all_busy_last_time: false,
         }
     }
 
-    /// Queue `job` for a worker; waits while the queue is full.
-    pub(crate) fn execute(&mut self, job: impl FnOnce() + Send + 'static) {
-        let mut queue = self.shared.lock();
-        while queue.jobs.len() >= self.max_queued {
-            queue = self.shared.job_taken.wait(queue).unwrap_or_else(|e| e.into_inner());
+    /// Start `min_threads` more workers (up to `max_threads`) when every
+    /// worker has been busy since the last call and none finished a
+    /// connection. Called every [`WATCH_INTERVAL`].
+    pub(crate) fn grow_if_stuck(&mut self) {
+        let live = self.live_threads();
+        let all_busy = self.shared.busy.load(Ordering::Relaxed) >= live;
+        let completed = self.shared.completed.load(Ordering::Relaxed);
+        let stuck = all_busy && self.all_busy_last_time && completed == self.last_completed;
+        self.all_busy_last_time = all_busy;
+        self.last_completed = completed;
+        if stuck && live < self.max_threads {
+            let more = self.min_threads.min(self.max_threads - live);
+            log::debug!("every worker is stuck on a connection: starting {more} more");
+            for _ in 0..more {
+                spawn_worker(&self.shared, Some(EXTRA_WORKER_IDLE_TIMEOUT));
+            }
+            // The new workers are not busy yet: judge again from the next look.
+            self.all_busy_last_time = false;
         }
-        if queue.jobs.is_empty() {
-            // Nothing was waiting, so nothing was stalled until now.
-            queue.last_progress = Instant::now();
-        }
-        queue.jobs.push_back(Box::new(job));
-        drop(queue);
-        self.shared.job_ready.notify_one();
     }
 
     /// How many workers are alive now.
-    #[cfg(test)]
     pub(crate) fn live_threads(&self) -> usize {
-        self.shared.lock().live
+        *self.shared.live.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
 
-/// Start one worker; `idle_timeout` is `None` for a pre-spawned worker.
-fn spawn_worker(shared: &Arc<Shared>, idle_timeout: Option<Duration>) {
-    let worker = Worker {
-        shared: Arc::clone(shared),
-        idle_timeout,
-    };
-    let id = {
-        let mut queue = shared.lock();
-        queue.live += 1;
-        queue.next_id += 1;
-        queue.next_id
-    };
-    let spawned = thread::Builder::new()
-        .name(format!("wsgiref-worker-{id}"))
-        .spawn(move || worker.run());
-    if let Err(error) = spawned {
-        log::warn!("could not start a worker thread: {error}");
-        shared.lock().live -= 1;
-    }
-}
-
-/// The watchdog: while the pool lives, start extra workers for jobs that
-/// wait while every worker is stuck.
-fn watch(shared: &Arc<Shared>, max_threads: usize) {
-    loop {
-        thread::sleep(WATCHDOG_INTERVAL);
-        let queue = shared.lock();
-        if queue.closed {
-            return;
-        }
-        let stalled = !queue.jobs.is_empty() && queue.last_progress.elapsed() >= STALL;
-        let wanted = queue
-            .jobs
-            .len()
-            .saturating_sub(queue.idle)
-            .min(max_threads.saturating_sub(queue.live));
-        drop(queue);
-        if stalled && wanted > 0 {
-            log::debug!("every worker is busy and requests are waiting: starting {wanted} more");
-            for _ in 0..wanted {
-                spawn_worker(shared, Some(EXTRA_WORKER_IDLE_TIMEOUT));
+    /// Tell the workers to stop, wake those blocked in `accept()` (by
+    /// connecting to `wake_address`), and wait up to `grace_period` for
+    /// them to finish the connections they are handling.
+    pub(crate) fn stop(self, wake_address: SocketAddr, grace_period: Duration) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        for _ in 0..self.live_threads() {
+            // A failed connect (a full backlog) is not worth more tries: on
+            // Linux the listener's read timeout wakes the workers anyway.
+            if TcpStream::connect_timeout(&wake_address, WAKE_CONNECT_TIMEOUT).is_err() {
+                break;
             }
         }
-    }
-}
-
-impl Drop for ThreadPool {
-    /// Close the queue, then wait up to the grace period for the workers to
-    /// finish what they are doing.
-    fn drop(&mut self) {
-        let mut queue = self.shared.lock();
-        queue.closed = true;
-        self.shared.job_ready.notify_all();
-        let deadline = Instant::now() + self.grace_period;
-        while queue.live > 0 {
+        let deadline = Instant::now() + grace_period;
+        let mut live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
+        while *live > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 log::warn!(
                     "{} request(s) still running after the grace period; not waiting for them",
-                    queue.live
+                    *live
                 );
                 return;
             }
-            queue = self
+            live = self
                 .shared
-                .job_taken
-                .wait_timeout(queue, left)
+                .exited
+                .wait_timeout(live, left)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
     }
 }
 
+/// Start one worker; `idle_timeout` is `None` for a pre-spawned worker.
+fn spawn_worker(shared: &Arc<Shared>, idle_timeout: Option<Duration>) {
+    *shared.live.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+    let worker = Worker {
+        shared: Arc::clone(shared),
+        idle_timeout,
+    };
+    let spawned = thread::Builder::new()
+        .name(format!("wsgiref-worker-{id}"))
+        .spawn(move || worker.run());
+    if let Err(error) = spawned {
+        log::warn!("could not start a worker thread: {error}");
+        worker_exited(shared);
+    }
+}
+
+fn worker_exited(shared: &Shared) {
+    *shared.live.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+    shared.exited.notify_all();
+}
+
 struct Worker {
     shared: Arc<Shared>,
-    /// `None` for pre-spawned workers, which never exit while the pool lives.
+    /// `None` for pre-spawned workers, which never exit while the pool runs.
     idle_timeout: Option<Duration>,
 }
 
 impl Worker {
+    /// Accept and handle connections until the pool stops (or, for an
+    /// extra worker, until it has been idle too long).
     fn run(self) {
         ON_WORKER_THREAD.with(|flag| flag.set(true));
-        while let Some(job) = self.next_job() {
-            // Why: a bug in our own code must not kill a worker; application
-            // panics are already caught closer to the application.
-            if catch_unwind(AssertUnwindSafe(job)).is_err() {
-                log::error!("a connection handler panicked; the worker goes on");
+        let shared = &*self.shared;
+        let mut idle_since = Instant::now();
+        while !shared.stopping.load(Ordering::SeqCst) {
+            match shared.listener.accept() {
+                Ok((stream, client_address)) => {
+                    if shared.stopping.load(Ordering::SeqCst) {
+                        // A wake-up connection from `stop`, or a client too late.
+                        break;
+                    }
+                    self.handle(stream, client_address);
+                    idle_since = Instant::now();
+                }
+                // The listener's read timeout ended the wait: nobody came.
+                Err(error) if crate::http::is_timeout(&error) => {
+                    if self.idle_timeout.is_some_and(|timeout| idle_since.elapsed() >= timeout) {
+                        break;
+                    }
+                }
+                Err(error) => accept_failed(&error),
             }
         }
-        self.shared.lock().live -= 1;
-        self.shared.job_taken.notify_all();
+        worker_exited(shared);
     }
 
-    /// The next job, or `None` when the pool is closed and empty (or, for
-    /// an extra worker, after being idle too long).
-    fn next_job(&self) -> Option<Job> {
-        let mut queue = self.shared.lock();
-        let started_waiting = Instant::now();
-        loop {
-            if let Some(job) = queue.jobs.pop_front() {
-                queue.last_progress = Instant::now();
-                drop(queue);
-                self.shared.job_taken.notify_one();
-                return Some(job);
-            }
-            if queue.closed {
-                return None;
-            }
-            queue.idle += 1;
-            queue = match self.idle_timeout {
-                None => self.shared.job_ready.wait(queue).unwrap_or_else(|e| e.into_inner()),
-                Some(timeout) => {
-                    let left = timeout.saturating_sub(started_waiting.elapsed());
-                    let (queue, _) = self
-                        .shared
-                        .job_ready
-                        .wait_timeout(queue, left)
-                        .unwrap_or_else(|e| e.into_inner());
-                    queue
-                }
-            };
-            queue.idle -= 1;
-            if self
-                .idle_timeout
-                .is_some_and(|timeout| started_waiting.elapsed() >= timeout)
-                && queue.jobs.is_empty()
-            {
-                return None;
-            }
+    fn handle(&self, stream: TcpStream, client_address: SocketAddr) {
+        let shared = &*self.shared;
+        shared.busy.fetch_add(1, Ordering::Relaxed);
+        // Why: a bug in our own code must not kill a worker; application
+        // panics are already caught closer to the application.
+        if catch_unwind(AssertUnwindSafe(|| (shared.handler)(stream, client_address))).is_err() {
+            log::error!("a connection handler panicked; the worker goes on");
         }
+        shared.busy.fetch_sub(1, Ordering::Relaxed);
+        shared.completed.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Log an `accept()` failure (out of file descriptors, an aborted
+/// connection) and pause. Why a pause: EMFILE would otherwise make the
+/// accept loop a busy loop.
+fn accept_failed(error: &io::Error) {
+    log::warn!("accept() failed: {error}; retrying");
+    thread::sleep(Duration::from_millis(50));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::io::{Read, Write};
 
-    #[test]
-    fn runs_every_job_and_grows_to_the_bound() {
-        let done = Arc::new(AtomicUsize::new(0));
-        let mut pool = ThreadPool::new(1, 4, 1, Duration::from_secs(5));
-        for _ in 0..8 {
-            let done = Arc::clone(&done);
-            pool.execute(move || {
-                thread::sleep(Duration::from_millis(50));
-                done.fetch_add(1, Ordering::SeqCst);
-            });
-        }
-        assert!(pool.live_threads() <= 4);
-        drop(pool);
-        assert_eq!(done.load(Ordering::SeqCst), 8);
-    }
-
-    #[test]
-    fn stuck_workers_get_help() {
-        // Four jobs that block: the watchdog sees no progress and adds workers.
-        let mut pool = ThreadPool::new(1, 4, 16, Duration::from_secs(5));
-        for _ in 0..4 {
-            pool.execute(|| thread::sleep(Duration::from_millis(400)));
-        }
-        thread::sleep(Duration::from_millis(250));
-        assert_eq!(pool.live_threads(), 4);
-        drop(pool);
-    }
-
-    #[test]
-    fn a_panicking_job_does_not_kill_the_pool() {
-        let done = Arc::new(AtomicUsize::new(0));
-        let mut pool = ThreadPool::new(1, 1, 4, Duration::from_secs(5));
-        pool.execute(|| panic!("job panics"));
-        let counter = Arc::clone(&done);
-        pool.execute(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
+    /// A pool whose handler sleeps `hold`, then answers `ok`.
+    fn pool(min: usize, max: usize, hold: Duration) -> (Workers, SocketAddr) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let handler: Handler = Arc::new(move |mut stream: TcpStream, _| {
+            thread::sleep(hold);
+            let _ = stream.write_all(b"ok");
         });
-        drop(pool);
-        assert_eq!(done.load(Ordering::SeqCst), 1);
+        (Workers::start(Arc::new(listener), handler, min, max), address)
+    }
+
+    fn fetch(address: SocketAddr) -> String {
+        let mut stream = TcpStream::connect(address).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
     }
 
     #[test]
-    fn drop_gives_up_after_the_grace_period() {
-        let mut pool = ThreadPool::new(1, 1, 4, Duration::from_millis(100));
-        pool.execute(|| thread::sleep(Duration::from_secs(2)));
-        thread::sleep(Duration::from_millis(20));
+    fn workers_accept_and_handle_every_connection() {
+        let (workers, address) = pool(2, 2, Duration::ZERO);
+        let answers: Vec<String> = (0..20).map(|_| fetch(address)).collect();
+        assert!(answers.iter().all(|answer| answer == "ok"));
+        // A client has its answer a moment before its worker counts it.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while workers.shared.completed.load(Ordering::SeqCst) < 20 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(workers.shared.completed.load(Ordering::SeqCst), 20);
+        workers.stop(address, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn stuck_workers_get_help_up_to_the_bound() {
+        let (mut workers, address) = pool(1, 3, Duration::from_millis(600));
+        let clients: Vec<_> = (0..5).map(|_| thread::spawn(move || fetch(address))).collect();
+        for _ in 0..8 {
+            thread::sleep(WATCH_INTERVAL);
+            workers.grow_if_stuck();
+        }
+        assert_eq!(workers.live_threads(), 3);
+        for client in clients {
+            assert_eq!(client.join().unwrap(), "ok");
+        }
+        workers.stop(address, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn busy_workers_that_make_progress_do_not_grow() {
+        let (mut workers, address) = pool(1, 4, Duration::ZERO);
+        let client = thread::spawn(move || (0..200).for_each(|_| assert_eq!(fetch(address), "ok")));
+        while !client.is_finished() {
+            thread::sleep(WATCH_INTERVAL);
+            workers.grow_if_stuck();
+        }
+        client.join().unwrap();
+        assert_eq!(workers.live_threads(), 1);
+        workers.stop(address, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_panicking_handler_does_not_kill_its_worker() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let handler: Handler = Arc::new(|mut stream: TcpStream, _| {
+            let mut first = [0u8; 1];
+            let _ = stream.read(&mut first);
+            if first[0] == b'p' {
+                panic!("handler panics");
+            }
+            let _ = stream.write_all(b"ok");
+        });
+        let workers = Workers::start(Arc::new(listener), handler, 1, 1);
+        TcpStream::connect(address).unwrap().write_all(b"p").unwrap();
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream.write_all(b"x").unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert_eq!(answer, "ok");
+        assert_eq!(workers.live_threads(), 1);
+        workers.stop(address, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn stop_wakes_idle_workers_at_once() {
+        let (workers, address) = pool(4, 4, Duration::ZERO);
         let started = Instant::now();
-        drop(pool);
-        assert!(started.elapsed() < Duration::from_secs(1));
+        workers.stop(address, Duration::from_secs(5));
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn stop_gives_up_after_the_grace_period() {
+        let (workers, address) = pool(1, 1, Duration::from_secs(2));
+        let _client = thread::spawn(move || fetch(address));
+        thread::sleep(Duration::from_millis(100));
+        let started = Instant::now();
+        workers.stop(address, Duration::from_millis(100));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "took {:?}",
+            started.elapsed()
+        );
     }
 }

@@ -5,16 +5,19 @@
 //!
 //! # Design notes
 //!
-//! - **Threads.** One accept thread (the one that calls
-//!   [`WsgiServer::serve_forever`]) hands each connection over a bounded
-//!   queue to a pool of worker threads; a connection stays on one worker
-//!   from its first byte to its close. The accept thread accepts as fast as
-//!   it can (std listens with a backlog of only 128, so a burst of clients
-//!   would otherwise get SYNs dropped); when
-//!   [`ServerConfig::max_queued_connections`] wait, accepting waits:
-//!   back-pressure, not unbounded memory. The pool grows past
-//!   [`ServerConfig::min_threads`], up to [`ServerConfig::max_threads`], only
-//!   when workers are stuck, not merely busy.
+//! - **Threads.** [`WsgiServer::serve_forever`] starts a pool of worker
+//!   threads that each accept a connection and handle it from its first
+//!   byte to its close (see the `pool` module's notes for why there is no
+//!   accept thread). Connections wait in the kernel's accept queue, the
+//!   listen backlog: std's `TcpListener::bind` asks for 128; the `wsgiref`
+//!   command raises it (`--backlog`), and so can a program, through
+//!   [`WsgiServer::socket`]. The pool grows past
+//!   [`ServerConfig::min_threads`], up to [`ServerConfig::max_threads`],
+//!   only when workers are stuck, not merely busy; the thread that called
+//!   `serve_forever` watches them.
+//! - **Socket options set once**: the read and write timeouts and
+//!   `TCP_NODELAY` are set on the listening socket, and on Linux every
+//!   accepted socket inherits them.
 //! - **One request per connection**, like wsgiref: responses carry
 //!   `Connection: close`. After the response the server half-closes and
 //!   reads what the client still sends (bounded in bytes and time) before
@@ -26,6 +29,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -33,7 +37,7 @@ use std::time::{Duration, Instant};
 use crate::handlers::SimpleHandler;
 use crate::http::{self, BodyFraming, HeadLimits, RequestError, RequestHead};
 use crate::input::Input;
-use crate::pool::ThreadPool;
+use crate::pool::{self, Workers};
 use crate::trace::{self, Trace};
 use crate::types::{AppError, Application, Body, Environ, StartResponse};
 
@@ -62,16 +66,12 @@ pub struct ServerConfig {
     /// cores busy with short requests (measured).
     pub min_threads: usize,
     /// Most worker threads, hence most connections handled at once. Default
-    /// 64. Workers beyond `min_threads` start only when connections wait
-    /// while every worker is stuck (idle or slow clients, slow
-    /// applications), and exit after 30 s without work.
+    /// 64. Workers beyond `min_threads` start only when every worker is
+    /// stuck (idle or slow clients, slow applications: no connection
+    /// finished in 50 ms), and exit after 30 s without work. Connections
+    /// beyond the workers wait in the listen backlog (see
+    /// [`WsgiServer::socket`]).
     pub max_threads: usize,
-    /// Connections accepted but not yet taken by a worker; at the bound,
-    /// accepting waits. Default 1024. Why: std listens with a fixed backlog
-    /// of 128, and a burst of clients beyond it gets SYNs dropped (1 s
-    /// retries); this queue lets the accept thread keep the backlog empty
-    /// (nginx listens with a backlog of 511).
-    pub max_queued_connections: usize,
     /// Longest request line in bytes, CRLF included; longer gets 414.
     /// Default 8192 (nginx's `large_client_header_buffers` size; gunicorn
     /// uses 4094, CPython 65536).
@@ -114,7 +114,6 @@ impl Default for ServerConfig {
         ServerConfig {
             min_threads: 8,
             max_threads: 64,
-            max_queued_connections: 1024,
             max_request_line_bytes: 8192,
             max_head_bytes: 32 * 1024,
             max_header_count: 100,
@@ -154,7 +153,8 @@ impl Default for ServerConfig {
 ///
 /// Mirrors `wsgiref.simple_server.WSGIServer`.
 pub struct WsgiServer {
-    listener: TcpListener,
+    /// Shared with the workers of `serve_forever`, which accept from it.
+    listener: Arc<TcpListener>,
     shared: Arc<ServerShared>,
     control: Arc<Control>,
 }
@@ -166,7 +166,8 @@ struct ServerShared {
     /// `SERVER_NAME`, `GATEWAY_INTERFACE`, `SERVER_PORT`, `REMOTE_HOST`,
     /// `CONTENT_LENGTH`, `SCRIPT_NAME`: the same for every request.
     base_environ: BTreeMap<String, String>,
-    /// Set when `serve_forever` stops: workers waiting on idle connections give up.
+    /// Set while `serve_forever` stops: workers waiting for a request head
+    /// on idle connections give up.
     stopping: AtomicBool,
 }
 
@@ -230,11 +231,11 @@ impl WsgiServer {
     ) -> io::Result<WsgiServer> {
         let host = if host.is_empty() { "0.0.0.0" } else { host };
         let addresses: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
-        let listener = TcpListener::bind(&addresses[..])?;
+        let listener = configure_listener(TcpListener::bind(&addresses[..])?, &config)?;
         let address = listener.local_addr()?;
         let base_environ = setup_environ(address);
         Ok(WsgiServer {
-            listener,
+            listener: Arc::new(listener),
             shared: Arc::new(ServerShared {
                 application: Box::new(application),
                 config,
@@ -261,6 +262,29 @@ impl WsgiServer {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
+    /// The listening socket, for what `WsgiServer` does not set itself:
+    /// for example a listen backlog larger than the 128 that std's
+    /// `TcpListener::bind` asks for (the `wsgiref` command calls `listen()`
+    /// again with `--backlog`, 1024 by default), or socket activation.
+    ///
+    /// On Linux, options set here are inherited by every accepted socket:
+    /// the server sets the read timeout (the head's 1 s slice), the write
+    /// timeout and `TCP_NODELAY` on it, and also relies on the read timeout
+    /// bounding `accept()`; changing those three breaks its timeouts.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let server = wsgiref::make_server("127.0.0.1", 0, wsgiref::simple_server::demo_app)?;
+    /// assert_eq!(server.socket().local_addr()?, server.server_address());
+    /// # Ok::<(), wsgiref::AppError>(())
+    /// ```
+    ///
+    /// Mirrors `socketserver.BaseServer.socket`.
+    pub fn socket(&self) -> &TcpListener {
+        &self.listener
+    }
+
     /// Handle one request on the calling thread, then return.
     ///
     /// Connections closed without sending a byte (browsers' pre-connections)
@@ -278,7 +302,12 @@ impl WsgiServer {
     /// Mirrors `socketserver.BaseServer.handle_request`.
     pub fn handle_request(&self) -> io::Result<()> {
         loop {
-            let (stream, client_address) = self.listener.accept()?;
+            let (stream, client_address) = match self.listener.accept() {
+                Ok(accepted) => accepted,
+                // The listener's read timeout also bounds accept(): nobody came yet.
+                Err(error) if http::is_timeout(&error) => continue,
+                Err(error) => return Err(error),
+            };
             if handle_connection(&self.shared, stream, client_address) == Handled::Request {
                 return Ok(());
             }
@@ -292,7 +321,8 @@ impl WsgiServer {
     /// # Errors
     ///
     /// None today; `accept()` errors (out of file descriptors, aborted
-    /// connections) are logged and retried after a pause.
+    /// connections) are logged by the worker that got them and retried
+    /// after a pause.
     ///
     /// # Example
     ///
@@ -311,34 +341,24 @@ impl WsgiServer {
             return Ok(());
         }
         let config = &self.shared.config;
-        let mut pool = ThreadPool::new(
+        let shared = Arc::clone(&self.shared);
+        let handler: pool::Handler = Arc::new(move |stream, client_address| {
+            handle_connection(&shared, stream, client_address);
+        });
+        let mut workers = Workers::start(
+            Arc::clone(&self.listener),
+            handler,
             config.min_threads,
             config.max_threads,
-            config.max_queued_connections,
-            config.shutdown_grace,
         );
-        while !self.control.stop_requested() {
-            match self.listener.accept() {
-                Ok((stream, client_address)) => {
-                    if self.control.stop_requested() {
-                        break;
-                    }
-                    let shared = Arc::clone(&self.shared);
-                    pool.execute(move || {
-                        handle_connection(&shared, stream, client_address);
-                    });
-                }
-                Err(error) => {
-                    // Why a pause: EMFILE would otherwise make this a busy loop.
-                    log::warn!("accept() failed: {error}; retrying");
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            }
+        // The calling thread watches the workers until shutdown() is called.
+        while !self.control.wait_for_stop(pool::WATCH_INTERVAL) {
+            workers.grow_if_stuck();
         }
         // Workers waiting for a request head give up within a second; requests
-        // in flight get up to the grace period (the pool's drop waits).
+        // in flight get up to the grace period.
         self.shared.stopping.store(true, Ordering::Relaxed);
-        drop(pool);
+        workers.stop(wake_address(self.server_address()), config.shutdown_grace);
         self.shared.stopping.store(false, Ordering::Relaxed);
         self.control.stop_serving();
         Ok(())
@@ -398,11 +418,10 @@ impl ShutdownHandle {
     pub fn shutdown(&self) {
         let mut state = self.control.state.lock().unwrap_or_else(|e| e.into_inner());
         state.stop_requested = true;
+        self.control.changed.notify_all();
         if !state.serving {
             return;
         }
-        // Why a connection: a flag alone never wakes a thread blocked in accept().
-        let _ = TcpStream::connect_timeout(&wake_address(self.address), Duration::from_secs(1));
         if crate::pool::on_worker_thread() {
             // Called from inside a request: serve_forever waits for this very
             // request to finish, so waiting here would wait for ourselves.
@@ -443,8 +462,14 @@ impl Control {
         true
     }
 
-    fn stop_requested(&self) -> bool {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).stop_requested
+    /// Wait up to `timeout` for a stop request; true when there is one.
+    fn wait_for_stop(&self, timeout: Duration) -> bool {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (state, _) = self
+            .changed
+            .wait_timeout_while(state, timeout, |state| !state.stop_requested)
+            .unwrap_or_else(|e| e.into_inner());
+        state.stop_requested
     }
 
     fn stop_serving(&self) {
@@ -522,17 +547,12 @@ enum Handled {
 /// Mirrors `WSGIRequestHandler.handle`.
 fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: SocketAddr) -> Handled {
     let config = &shared.config;
-    // Nagle's algorithm would delay the second of two small writes (a streamed body).
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_write_timeout(Some(socket_timeout(config.write_timeout)));
+    if !ACCEPTED_SOCKETS_INHERIT_OPTIONS {
+        let _ = set_connection_options(&stream, config);
+    }
     let client = client_address.ip().to_string();
-    let limits = HeadLimits {
-        max_request_line_bytes: config.max_request_line_bytes,
-        max_head_bytes: config.max_head_bytes,
-        max_header_count: config.max_header_count,
-        head_timeout: config.head_timeout,
-    };
-    let mut head = match http::read_request_head(&stream, &limits, &shared.stopping) {
+    let limits = head_limits(config);
+    let mut head = match http::read_request_head_in_slices(&stream, &limits, &shared.stopping) {
         Ok(Some(head)) => head,
         Ok(None) => {
             log::debug!("{client} closed the connection without sending a request");
@@ -585,12 +605,52 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
     }
     let status = summary.status.unwrap_or(500);
     http::log_request(&client, &request_line, status, Some(summary.bytes_sent));
+    // Why lingering only when a body was expected or more bytes came with
+    // the head: as nginx's `lingering_close`, the server drains only when the
+    // client may still be sending; a bodiless request answered in full is
+    // closed at once, which saves system calls on the commonest request.
     if let Some(stream) = handler.into_output() {
-        if body_expected || has_pending_bytes(&stream) {
+        if body_expected {
             finish_connection(&stream, config);
         }
     }
     Handled::Request
+}
+
+/// Whether accepted sockets start with the listener's options (read and
+/// write timeouts, `TCP_NODELAY`): true on Linux, where `accept()` copies
+/// the listening socket's settings; elsewhere each connection sets them.
+const ACCEPTED_SOCKETS_INHERIT_OPTIONS: bool = cfg!(target_os = "linux");
+
+/// Set on the listening socket the options every connection needs, so that
+/// on Linux accepted sockets inherit them and no connection pays three
+/// system calls to set them (measured: about 5% of the requests per second
+/// of a small response). A side effect we rely on: the read timeout also
+/// bounds `accept()`, so an idle accept loop wakes up once a second.
+fn configure_listener(listener: TcpListener, config: &ServerConfig) -> io::Result<TcpListener> {
+    // std has these setters on `TcpStream` only; the listener is the same
+    // kind of socket, so it is wrapped as one for the calls, then unwrapped.
+    let socket = TcpStream::from(OwnedFd::from(listener));
+    set_connection_options(&socket, config)?;
+    Ok(TcpListener::from(OwnedFd::from(socket)))
+}
+
+/// The options of every connection: the head's read slice, the write
+/// timeout, and `TCP_NODELAY` (Nagle's algorithm would delay the second of
+/// two small writes, such as a streamed body's chunks).
+fn set_connection_options(socket: &TcpStream, config: &ServerConfig) -> io::Result<()> {
+    socket.set_nodelay(true)?;
+    socket.set_read_timeout(Some(head_limits(config).read_slice()))?;
+    socket.set_write_timeout(Some(socket_timeout(config.write_timeout)))
+}
+
+fn head_limits(config: &ServerConfig) -> HeadLimits {
+    HeadLimits {
+        max_request_line_bytes: config.max_request_line_bytes,
+        max_head_bytes: config.max_head_bytes,
+        max_header_count: config.max_header_count,
+        head_timeout: config.head_timeout,
+    }
 }
 
 /// std refuses a zero socket timeout (it would mean "wait forever" to the
@@ -605,21 +665,6 @@ fn reject(stream: &TcpStream, client: &str, request_line: &str, error: &RequestE
     let size = http::write_error_response(&mut &*stream, error, SERVER_SOFTWARE).ok();
     http::log_request(client, request_line, error.status(), size);
     finish_connection(stream, config);
-}
-
-/// Whether the client sent bytes we have not read (a pipelined request),
-/// without waiting for any.
-///
-/// Why: like nginx's `lingering_close on`, the server lingers only when the
-/// client may still be sending; a bodiless request answered in full is
-/// closed at once, which saves the worker a round trip.
-fn has_pending_bytes(stream: &TcpStream) -> bool {
-    if stream.set_nonblocking(true).is_err() {
-        return true;
-    }
-    let pending = !matches!((&*stream).read(&mut [0u8; 1]), Ok(0) | Err(_));
-    let _ = stream.set_nonblocking(false);
-    pending
 }
 
 /// Half-close, then read and discard what the client still sends (bounded),

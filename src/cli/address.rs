@@ -2,7 +2,7 @@
 //! brackets, and bind errors as one plain sentence.
 
 use std::io;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, TcpListener, ToSocketAddrs};
 
 /// Parse Django's `[ADDR:]PORT`: `8080`, `0.0.0.0:8000`, `[::1]:8000`,
 /// `localhost:8000`; `0:8000` is short for `0.0.0.0:8000`. Returns the
@@ -32,6 +32,19 @@ pub fn parse_addrport(text: &str) -> Result<(Option<String>, u16), String> {
         Some(("0", port)) => Ok((Some("0.0.0.0".to_string()), parse_port(port)?)),
         Some((host, port)) => Ok((Some(host.to_string()), parse_port(port)?)),
     }
+}
+
+/// Let the kernel queue up to `backlog` connections that no worker has
+/// accepted yet: the listen backlog. Why: std's `TcpListener::bind` asks
+/// for 128, and when more clients connect at once than workers plus 128,
+/// the others get their SYNs dropped and retry a second later. Calling
+/// `listen()` again on a listening socket only changes its backlog; the
+/// kernel caps it at `net.core.somaxconn` (4096 on Linux 5.4 and later).
+///
+/// Mirrors gunicorn's `--backlog` (2048 there; nginx asks for 511).
+pub fn set_backlog(listener: &TcpListener, backlog: i32) -> io::Result<()> {
+    let backlog = nix::sys::socket::Backlog::new(backlog)?;
+    Ok(nix::sys::socket::listen(listener, backlog)?)
 }
 
 /// `127.0.0.1:8000`, `[::1]:8000` or `localhost:8000`: a host and port as a
