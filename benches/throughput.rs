@@ -12,7 +12,10 @@
 //! CPython: `benches/cpython_server.py`), both with the access log on and
 //! written to a file, runs `wrk` several times with `Connection: close`, and
 //! reports the median run by requests per second, with that run's latency
-//! percentiles, errors and timeouts, and the server's peak RSS (`VmHWM`).
+//! percentiles, errors and timeouts, the server's CPU time per request (user
+//! plus system, from `/proc/PID/stat`: a cost that does not depend on how
+//! much of the machine the load generator takes), and the server's peak RSS
+//! (`VmHWM`).
 //! When nginx is installed (`apt-get install nginx-light`), the "hello" rows
 //! get an nginx reference line (a static `return 200` with 2 workers; RSS
 //! is the master's and the workers' together), with its own ratio to CPython
@@ -109,6 +112,11 @@ struct Measure {
     p99_ms: f64,
     errors: u64,
     timeouts: u64,
+    /// Requests wrk completed in the run.
+    requests: u64,
+    /// Server CPU time (user + system, all threads and child processes)
+    /// per request, in milliseconds.
+    cpu_ms_per_request: f64,
     peak_rss_kib: u64,
 }
 
@@ -140,13 +148,51 @@ impl Server {
 
     /// Peak RSS of the server and its child processes (nginx's workers).
     fn peak_rss_kib(&self) -> u64 {
+        self.pids().map(peak_rss_of).sum()
+    }
+}
+
+impl Server {
+    /// CPU time used so far by the server and its child processes, in
+    /// clock ticks (`utime + stime` of `/proc/PID/stat`, all threads).
+    fn cpu_ticks(&self) -> u64 {
+        self.pids().map(cpu_ticks_of).sum()
+    }
+
+    fn pids(&self) -> impl Iterator<Item = u32> {
         let pid = self.child.id();
         let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        let children = children
-            .split_whitespace()
-            .filter_map(|child| child.parse::<u32>().ok());
-        std::iter::once(pid).chain(children).map(peak_rss_of).sum()
+        let children: Vec<u32> = children.split_whitespace().filter_map(|c| c.parse().ok()).collect();
+        std::iter::once(pid).chain(children)
     }
+}
+
+/// Linux reports `/proc` CPU times in USER_HZ ticks, 100 per second on
+/// every architecture.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+fn cpu_ticks_of(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces): state is the
+    // 3rd field of the line, utime the 14th and stime the 15th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let field = |index: usize| fields.get(index).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    field(11) + field(12)
+}
+
+/// Run wrk once against `server` and add the server's CPU time per request.
+fn run_wrk_on(server: &Server, workload: &Workload, seconds: u64, script_path: Option<&PathBuf>) -> Measure {
+    let before = server.cpu_ticks();
+    let mut measure = run_wrk(server.port, workload, seconds, script_path);
+    let ticks = server.cpu_ticks().saturating_sub(before);
+    if measure.requests > 0 {
+        measure.cpu_ms_per_request = ticks as f64 / TICKS_PER_SECOND * 1000.0 / measure.requests as f64;
+    }
+    measure
 }
 
 fn peak_rss_of(pid: u32) -> u64 {
@@ -264,6 +310,7 @@ fn parse_wrk(report: &str) -> Measure {
         let fields: Vec<&str> = line.split_whitespace().collect();
         match fields.as_slice() {
             ["Requests/sec:", value] => measure.requests_per_second = value.parse().unwrap_or(0.0),
+            [count, "requests", "in", ..] => measure.requests = count.parse().unwrap_or(0),
             ["50%", value] => measure.p50_ms = milliseconds(value),
             ["99%", value] => measure.p99_ms = milliseconds(value),
             ["Socket", "errors:", ..] => {
@@ -304,7 +351,7 @@ fn measure_point(which: &str, workload: &Workload, runs: usize, seconds: u64, lo
         path
     });
     let mut measures: Vec<Measure> = (0..runs)
-        .map(|_| run_wrk(server.port, workload, seconds, script_path.as_ref()))
+        .map(|_| run_wrk_on(&server, workload, seconds, script_path.as_ref()))
         .collect();
     measures.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
     let mut median = measures[runs / 2].clone();
@@ -330,9 +377,10 @@ fn main() {
         runs
     );
     println!("machine: {} cores, {}", cores(), cpu_model());
+    println!("CPU ms: the server's CPU time (user + system) per request; wrk runs on the same cores");
     println!();
     println!(
-        "{:<16} {:>7} {:<8} {:>10} {:>9} {:>9} {:>7} {:>8} {:>9} {:>9} {:>12}",
+        "{:<16} {:>7} {:<8} {:>10} {:>9} {:>9} {:>7} {:>8} {:>7} {:>9} {:>9} {:>12}",
         "workload",
         "clients",
         "server",
@@ -341,6 +389,7 @@ fn main() {
         "p99 ms",
         "errors",
         "timeouts",
+        "CPU ms",
         "RSS MiB",
         "MiB/s",
         "ours/CPython"
@@ -373,7 +422,7 @@ fn main() {
 fn print_row(workload: &Workload, server: &str, measure: &Measure, ratio: Option<f64>) {
     let mib_per_second = measure.requests_per_second * workload.mib_per_request;
     println!(
-        "{:<16} {:>7} {:<8} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>8} {:>9.1} {:>9} {:>12}",
+        "{:<16} {:>7} {:<8} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>8} {:>7.3} {:>9.1} {:>9} {:>12}",
         workload.name,
         workload.clients,
         server,
@@ -382,6 +431,7 @@ fn print_row(workload: &Workload, server: &str, measure: &Measure, ratio: Option
         measure.p99_ms,
         measure.errors,
         measure.timeouts,
+        measure.cpu_ms_per_request,
         measure.peak_rss_kib as f64 / 1024.0,
         if workload.mib_per_request > 0.0 {
             format!("{mib_per_second:.0}")
@@ -413,7 +463,7 @@ fn cpu_model() -> String {
 /// RSS column of gunicorn is its master process only.
 #[cfg(feature = "python")]
 mod python {
-    use super::{Measure, Server, Workload, print_row, run_wrk, venv};
+    use super::{Measure, Server, Workload, print_row, run_wrk_on, venv};
     use std::path::Path;
     use std::process::Command;
     use std::time::Duration;
@@ -474,7 +524,7 @@ mod python {
     fn measure(which: &str, runs: usize, seconds: u64, log_dir: &Path) -> Measure {
         let server = start(which, log_dir);
         std::thread::sleep(Duration::from_millis(300));
-        let mut measures: Vec<Measure> = (0..runs).map(|_| run_wrk(server.port, &HELLO, seconds, None)).collect();
+        let mut measures: Vec<Measure> = (0..runs).map(|_| run_wrk_on(&server, &HELLO, seconds, None)).collect();
         measures.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
         let mut median = measures[runs / 2].clone();
         median.errors = measures.iter().map(|m| m.errors).max().unwrap_or(0);

@@ -135,3 +135,46 @@ fn python_without_the_feature_is_a_clear_error() {
         "wsgiref: this wsgiref was built without the `python` feature; rebuild with `cargo run --features python -- --python ...`\n"
     );
 }
+
+/// `--backlog`: connections beyond the workers wait in the kernel's accept
+/// queue. With the only worker held by a client that sends half a request,
+/// 300 more clients connect at once, well past std's default backlog of 128
+/// (beyond which SYNs are dropped and connecting takes a second or more);
+/// once the worker is free, every one of them is served.
+#[test]
+fn backlog_lets_many_clients_wait_for_a_worker() {
+    use std::io::{Read, Write};
+    let (mut child, address) = start(&[
+        "--port",
+        "0",
+        "--app",
+        "hello",
+        "--min-threads",
+        "1",
+        "--max-threads",
+        "1",
+        "--backlog",
+        "1024",
+    ]);
+    let mut holder = std::net::TcpStream::connect(address).unwrap();
+    holder.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut clients: Vec<std::net::TcpStream> = (0..300)
+        .map(|n| {
+            std::net::TcpStream::connect_timeout(&address, Duration::from_millis(700))
+                .unwrap_or_else(|error| panic!("client {n} could not connect at once: {error}"))
+        })
+        .collect();
+    for client in &mut clients {
+        client.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    }
+    holder.write_all(b"Host: x\r\n\r\n").unwrap();
+    for mut client in std::iter::once(holder).chain(clients) {
+        client.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut response = Vec::new();
+        client.read_to_end(&mut response).unwrap();
+        assert!(response.starts_with(b"HTTP/1.1 200 OK\r\n"), "{response:?}");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

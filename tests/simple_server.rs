@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{TestServer, header, split_response, status, without_date};
 use wsgiref::simple_server::{SERVER_SOFTWARE, demo_app};
+use wsgiref::{ServerConfig, WsgiServer};
 
 #[test]
 fn demo_app_exact_bytes() {
@@ -197,4 +198,22 @@ fn an_application_can_stop_its_own_server() {
         "took {:?}",
         started.elapsed()
     );
+}
+
+/// The options every connection needs are set once, on the listening
+/// socket; on Linux each accepted socket starts with them.
+#[cfg(target_os = "linux")]
+#[test]
+fn accepted_sockets_inherit_the_connection_options() {
+    let config = ServerConfig {
+        write_timeout: Duration::from_secs(7),
+        head_timeout: Duration::from_millis(400),
+        ..ServerConfig::default()
+    };
+    let server = WsgiServer::with_config("127.0.0.1", 0, demo_app, config).unwrap();
+    let _client = TcpStream::connect(server.server_address()).unwrap();
+    let (accepted, _) = server.socket().accept().unwrap();
+    assert_eq!(accepted.read_timeout().unwrap(), Some(Duration::from_millis(400)));
+    assert_eq!(accepted.write_timeout().unwrap(), Some(Duration::from_secs(7)));
+    assert!(accepted.nodelay().unwrap());
 }
