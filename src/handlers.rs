@@ -22,6 +22,7 @@
 
 use std::any::Any;
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
@@ -580,23 +581,27 @@ impl<W: Write> Response<W> {
             head.push_str(&self.status_line_prefix);
             head.push_str(status);
             head.push_str("\r\n");
+            // `write!` into a String cannot fail.
             if !has("Date") {
-                head.push_str(&format!("Date: {}\r\n", format_date_time(SystemTime::now())));
+                let _ = write!(head, "Date: {}\r\n", format_date_time(SystemTime::now()));
             }
             if let (Some(software), false) = (&self.server_software, has("Server")) {
-                head.push_str(&format!("Server: {software}\r\n"));
+                let _ = write!(head, "Server: {software}\r\n");
             }
         } else {
-            head.push_str(&format!("Status: {status}\r\n"));
+            let _ = write!(head, "Status: {status}\r\n");
         }
         for (name, value) in &self.headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
+            let _ = write!(head, "{name}: {value}\r\n");
         }
         if self.origin_server {
             // Why: one request per connection, as wsgiref; the client must not wait for another.
             head.push_str("Connection: close\r\n");
         }
         head.push_str("\r\n");
+        if head.is_ascii() {
+            return head.into_bytes();
+        }
         // Checked latin-1 in start_response, so each char is one byte.
         head.chars().map(|c| c as u8).collect()
     }

@@ -21,6 +21,9 @@ const MAX_READ_PREALLOCATION: usize = 1024 * 1024;
 /// Most trailer bytes accepted after the last chunk.
 const MAX_TRAILER_BYTES: usize = 16 * 1024;
 
+/// The size of `Input`'s read buffer, in bytes, for bodies larger than it.
+const READ_BUFFER_BYTES: usize = 16 * 1024;
+
 /// `wsgi.input`: the request body, bounded by `CONTENT_LENGTH` or decoded
 /// from chunked transfer coding.
 ///
@@ -140,8 +143,14 @@ impl Input {
     }
 
     fn framed(reader: Box<dyn Read>, framing: Framing) -> Input {
+        // Why sized by the body: most requests have none, and an empty
+        // input then allocates nothing.
+        let capacity = match framing {
+            Framing::Length { remaining } => remaining.min(READ_BUFFER_BYTES as u64) as usize,
+            _ => READ_BUFFER_BYTES,
+        };
         Input {
-            source: BufReader::with_capacity(16 * 1024, reader),
+            source: BufReader::with_capacity(capacity, reader),
             framing,
             bytes_read: 0,
             max_body_bytes: None,

@@ -19,8 +19,9 @@
 //!   `TCP_NODELAY` are set on the listening socket, and on Linux every
 //!   accepted socket inherits them.
 //! - **One request per connection**, like wsgiref: responses carry
-//!   `Connection: close`. After the response the server half-closes and
-//!   reads what the client still sends (bounded in bytes and time) before
+//!   `Connection: close`. When the client may still be sending (a request
+//!   body, or bytes after the head), the server half-closes after the
+//!   response and reads what comes (bounded in bytes and time) before
 //!   closing, so the client never gets a reset instead of its response
 //!   (RFC 9112 §9.6).
 //! - **Limits everywhere**: every size and time the server waits for is a
@@ -62,8 +63,8 @@ pub const SERVER_SOFTWARE: &str = concat!("WSGIServer/0.2 wsgiref-rs/", env!("CA
 /// ```
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Worker threads started with the server. Default 8: enough to keep 2
-    /// cores busy with short requests (measured).
+    /// Worker threads started by `serve_forever`. Default 8: enough to keep
+    /// 2 cores busy with short requests (measured).
     pub min_threads: usize,
     /// Most worker threads, hence most connections handled at once. Default
     /// 64. Workers beyond `min_threads` start only when every worker is
@@ -584,7 +585,7 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
     let request_line = head.request_line();
     let body_expected = framing != BodyFraming::Length(0) || !head.leftover.is_empty();
     let raw_head = std::mem::take(&mut head.raw);
-    let environ = match WsgiRequestHandler::new(shared, &stream, client_address).get_environ(head, framing) {
+    let environ = match WsgiRequestHandler::new(shared, &stream, &client).get_environ(head, framing) {
         Ok(environ) => environ,
         Err(error) => {
             log::warn!("{client}: could not set up the request: {error}");
@@ -695,15 +696,16 @@ fn finish_connection(stream: &TcpStream, config: &ServerConfig) {
 pub struct WsgiRequestHandler<'a> {
     shared: &'a ServerShared,
     stream: &'a TcpStream,
-    client_address: SocketAddr,
+    /// The client's IP address as text (`REMOTE_ADDR`).
+    client_host: &'a str,
 }
 
 impl<'a> WsgiRequestHandler<'a> {
-    fn new(shared: &'a ServerShared, stream: &'a TcpStream, client_address: SocketAddr) -> WsgiRequestHandler<'a> {
+    fn new(shared: &'a ServerShared, stream: &'a TcpStream, client_host: &'a str) -> WsgiRequestHandler<'a> {
         WsgiRequestHandler {
             shared,
             stream,
-            client_address,
+            client_host,
         }
     }
 
@@ -726,7 +728,7 @@ impl<'a> WsgiRequestHandler<'a> {
         }
         environ.insert("PATH_INFO", unquote(&target.path));
         environ.insert("QUERY_STRING", target.query.clone());
-        environ.insert("REMOTE_ADDR", self.client_address.ip().to_string());
+        environ.insert("REMOTE_ADDR", self.client_host);
         let content_type = head
             .get_all("Content-Type")
             .first()
@@ -762,7 +764,7 @@ impl<'a> WsgiRequestHandler<'a> {
 impl std::fmt::Debug for WsgiRequestHandler<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WsgiRequestHandler")
-            .field("client_address", &self.client_address)
+            .field("client_host", &self.client_host)
             .finish_non_exhaustive()
     }
 }
