@@ -19,7 +19,8 @@
 //! When nginx is installed (`apt-get install nginx-light`), the "hello" rows
 //! get an nginx reference line (a static `return 200` with 2 workers; RSS
 //! is the master's and the workers' together), with its own ratio to CPython
-//! in the last column.
+//! in the last column. The upload rows get a "bare" reference line: the
+//! least work any server can do for that request (see `mod bare_echo`).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -225,6 +226,10 @@ fn start_server(which: &str, app: &str, log_dir: &std::path::Path) -> Server {
     let log = log_dir.join(format!("{which}-{app}.log"));
     match which {
         "nginx" => start_nginx(log_dir),
+        "bare" => Server::start(
+            Command::new(std::env::current_exe().expect("the bench's own path")).env(bare_echo::ENV, "1"),
+            log,
+        ),
         "ours" => Server::start(
             Command::new(env!("CARGO_BIN_EXE_wsgiref")).args(["--port", "0", "--app", app]),
             log,
@@ -362,6 +367,9 @@ fn measure_point(which: &str, workload: &Workload, runs: usize, seconds: u64, lo
 }
 
 fn main() {
+    if std::env::var_os(bare_echo::ENV).is_some() {
+        bare_echo::serve();
+    }
     let quick = std::env::args().any(|arg| arg == "--quick");
     // Any other argument (not starting with '-') keeps only workloads whose name contains it.
     let filters: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with('-')).collect();
@@ -407,10 +415,15 @@ fn main() {
         };
         print_row(workload, "ours", &ours, Some(ratio));
         print_row(workload, "CPython", &cpython, None);
-        if workload.app == "hello" && nginx_path().is_some() {
-            let nginx = measure_point("nginx", workload, runs, seconds, &log_dir);
-            let nginx_ratio = nginx.requests_per_second / cpython.requests_per_second.max(f64::MIN_POSITIVE);
-            print_row(workload, "nginx", &nginx, Some(nginx_ratio));
+        let reference = match workload.app {
+            "hello" if nginx_path().is_some() => Some("nginx"),
+            "echo" => Some("bare"),
+            _ => None,
+        };
+        if let Some(reference) = reference {
+            let measure = measure_point(reference, workload, runs, seconds, &log_dir);
+            let reference_ratio = measure.requests_per_second / cpython.requests_per_second.max(f64::MIN_POSITIVE);
+            print_row(workload, reference, &measure, Some(reference_ratio));
         }
         let _ = std::io::stdout().flush();
     }
@@ -557,3 +570,78 @@ mod python {
 #[cfg(feature = "python")]
 #[path = "../tests/python/venv.rs"]
 mod venv;
+
+/// The "bare" reference for the upload rows: an echo server with none of
+/// WSGI's or HTTP's work, only what every server must do for that request
+/// (accept, find the end of the head and its `Content-Length`, then `recv`
+/// and `send` the body through one reused 64 KiB buffer), on 8 threads, with
+/// no access log. Its ratio to CPython is the most any server can reach
+/// on this machine with this load generator: on loopback, the kernel's
+/// copies and the load generator's own CPU time set the pace. The bench
+/// runs it by starting itself again with `WSGIREF_BENCH_BARE_ECHO=1`.
+mod bare_echo {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Arc;
+
+    pub const ENV: &str = "WSGIREF_BENCH_BARE_ECHO";
+
+    pub fn serve() -> ! {
+        let listener = Arc::new(TcpListener::bind("127.0.0.1:0").expect("bind"));
+        let port = listener.local_addr().expect("local address").port();
+        println!("Serving HTTP on 127.0.0.1 port {port} ...");
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                let listener = Arc::clone(&listener);
+                std::thread::spawn(move || {
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    loop {
+                        if let Ok((stream, _)) = listener.accept() {
+                            let _ = echo(stream, &mut buffer);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            let _ = worker.join();
+        }
+        std::process::exit(0)
+    }
+
+    fn echo(mut stream: TcpStream, buffer: &mut [u8]) -> std::io::Result<()> {
+        stream.set_nodelay(true)?;
+        let mut filled = 0;
+        let head_end = loop {
+            let count = stream.read(&mut buffer[filled..])?;
+            if count == 0 {
+                return Ok(());
+            }
+            filled += count;
+            if let Some(at) = buffer[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+        let length: usize = head
+            .split("content-length:")
+            .nth(1)
+            .and_then(|rest| rest.split("\r\n").next())
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(0);
+        let mut response =
+            format!("HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n").into_bytes();
+        response.extend_from_slice(&buffer[head_end..filled]);
+        stream.write_all(&response)?;
+        let mut left = length.saturating_sub(filled - head_end);
+        while left > 0 {
+            let count = stream.read(&mut buffer[..left.min(64 * 1024)])?;
+            if count == 0 {
+                break;
+            }
+            stream.write_all(&buffer[..count])?;
+            left -= count;
+        }
+        Ok(())
+    }
+}
