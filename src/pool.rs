@@ -15,30 +15,38 @@
 //! - **Pre-spawned workers**: a fresh `thread::spawn` per connection
 //!   reaches only about half the throughput on 2 cores.
 //! - **Growth only when stuck.** The thread that called `serve_forever`
-//!   looks at the workers 20 times a second ([`Workers::grow_if_stuck`]).
-//!   When every worker was busy at two looks in a row and no connection
-//!   finished in between (all are stuck on idle or slow clients, or on
-//!   slow applications), it starts `min_threads` more, up to
-//!   `max_threads`, so that such clients cannot starve the others. Extra
-//!   workers exit after 30 s without a connection. Why not grow whenever
-//!   all workers are busy: under a CPU-bound load they always are, and 64
+//!   looks at the workers 20 times a second ([`Workers::adjust`]). When
+//!   every worker was busy at two looks in a row and no connection finished
+//!   in between (all are stuck on idle or slow clients, or on slow
+//!   applications), it starts `min_threads` more, up to `max_threads`, so
+//!   that such clients cannot starve the others. Why not grow whenever all
+//!   workers are busy: under a CPU-bound load they always are, and 64
 //!   threads on 2 cores served 7% fewer requests than 8 (measured).
+//! - **Shrinking is decided for the pool, not per worker**: every 30 s, the
+//!   workers beyond the most that were busy at once (and beyond
+//!   `min_threads`) are asked to exit. Why not an idle timeout per worker:
+//!   Linux hands connections to the threads blocked in `accept()` in turn,
+//!   so under a light, steady trickle every worker stays "recently used".
 //! - **Stopping.** A worker looks at the stop flag each time `accept()`
 //!   returns: with a connection, or when the listener's read timeout ends
 //!   the wait (on Linux it bounds `accept()` too). [`Workers::stop`] also
 //!   connects once per worker, so that workers blocked in `accept()` wake
-//!   up at once on every OS.
+//!   up at once. A client accepted while the pool stops is still answered.
+//! - **Workers hold the listener weakly**, and only while they accept: a
+//!   worker still busy when `stop` gave up waiting does not keep the
+//!   listening socket open after the server is dropped.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// What a worker does with each accepted connection.
-pub(crate) type Handler = Arc<dyn Fn(TcpStream, SocketAddr) + Send + Sync>;
+/// What a worker does with each accepted connection. The flag says whether
+/// the pool is stopping (a worker waiting for a request head then gives up).
+pub(crate) type Handler = Arc<dyn Fn(TcpStream, SocketAddr, &AtomicBool) + Send + Sync>;
 
 thread_local! {
     /// Set on worker threads, so code running a request can know it.
@@ -50,16 +58,19 @@ pub(crate) fn on_worker_thread() -> bool {
     ON_WORKER_THREAD.with(|flag| flag.get())
 }
 
-/// How long an extra (not pre-spawned) worker waits for a connection before exiting.
-const EXTRA_WORKER_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often `serve_forever` looks at the workers.
 pub(crate) const WATCH_INTERVAL: Duration = Duration::from_millis(50);
+/// How long the pool looks at its busiest moment before retiring workers.
+const RETIRE_WINDOW: Duration = Duration::from_secs(30);
 /// How long `stop` waits for each wake-up connection.
 const WAKE_CONNECT_TIMEOUT: Duration = Duration::from_millis(200);
+/// How long `stop` waits, past the grace period, for idle workers to leave
+/// `accept()` (on Linux they do within the listener's 1 s read timeout).
+const IDLE_EXIT_WAIT: Duration = Duration::from_secs(2);
 
 /// What the workers and the pool share.
 struct Shared {
-    listener: Arc<TcpListener>,
+    listener: Weak<TcpListener>,
     handler: Handler,
     /// Set by `stop`, never reset: workers exit when `accept()` next
     /// returns, even those still busy when `stop` gave up waiting.
@@ -70,10 +81,21 @@ struct Shared {
     exited: Condvar,
     /// Workers handling a connection now.
     busy: AtomicUsize,
-    /// Connections handled so far: the watchdog's measure of progress.
+    /// Connections handled so far: the watcher's measure of progress.
     completed: AtomicU64,
+    /// Workers asked to exit (each worker that sees it takes one).
+    retire: AtomicUsize,
     /// Numbers worker threads' names.
     next_id: AtomicUsize,
+}
+
+impl Shared {
+    /// Take one retirement request, if there is one.
+    fn take_retirement(&self) -> bool {
+        self.retire
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
 }
 
 /// The running workers of one `serve_forever` call.
@@ -84,13 +106,18 @@ pub(crate) struct Workers {
     /// `completed` and "all busy" at the last look, to see whether workers are stuck.
     last_completed: u64,
     all_busy_last_time: bool,
+    /// The most workers busy at once since `window_start`.
+    peak_busy: usize,
+    window_start: Instant,
+    /// [`RETIRE_WINDOW`]; shorter in tests.
+    retire_window: Duration,
 }
 
 impl Workers {
     /// Start `min_threads` workers (at least 1) accepting from `listener`;
     /// the pool may grow to `max_threads`.
     pub(crate) fn start(
-        listener: Arc<TcpListener>,
+        listener: &Arc<TcpListener>,
         handler: Handler,
         min_threads: usize,
         max_threads: usize,
@@ -98,17 +125,18 @@ impl Workers {
         let max_threads = max_threads.max(1);
         let min_threads = min_threads.clamp(1, max_threads);
         let shared = Arc::new(Shared {
-            listener,
+            listener: Arc::downgrade(listener),
             handler,
             stopping: AtomicBool::new(false),
             live: Mutex::new(0),
             exited: Condvar::new(),
             busy: AtomicUsize::new(0),
             completed: AtomicU64::new(0),
+            retire: AtomicUsize::new(0),
             next_id: AtomicUsize::new(0),
         });
         for _ in 0..min_threads {
-            spawn_worker(&shared, None);
+            spawn_worker(&shared);
         }
         Workers {
             shared,
@@ -116,15 +144,22 @@ impl Workers {
             max_threads,
             last_completed: 0,
             all_busy_last_time: false,
+            peak_busy: 0,
+            window_start: Instant::now(),
+            retire_window: RETIRE_WINDOW,
         }
     }
 
-    /// Start `min_threads` more workers (up to `max_threads`) when every
-    /// worker has been busy since the last call and none finished a
-    /// connection. Called every [`WATCH_INTERVAL`].
-    pub(crate) fn grow_if_stuck(&mut self) {
+    /// Grow or shrink the pool; called every [`WATCH_INTERVAL`]. Starts
+    /// `min_threads` more workers (up to `max_threads`) when every worker
+    /// has been busy since the last call and none finished a connection;
+    /// every [`RETIRE_WINDOW`], asks the workers beyond the most that were
+    /// busy at once (and beyond `min_threads`) to exit.
+    pub(crate) fn adjust(&mut self) {
         let live = self.live_threads();
-        let all_busy = self.shared.busy.load(Ordering::Relaxed) >= live;
+        let busy = self.shared.busy.load(Ordering::Relaxed);
+        self.peak_busy = self.peak_busy.max(busy);
+        let all_busy = busy >= live;
         let completed = self.shared.completed.load(Ordering::Relaxed);
         let stuck = all_busy && self.all_busy_last_time && completed == self.last_completed;
         self.all_busy_last_time = all_busy;
@@ -133,10 +168,19 @@ impl Workers {
             let more = self.min_threads.min(self.max_threads - live);
             log::debug!("every worker is stuck on a connection: starting {more} more");
             for _ in 0..more {
-                spawn_worker(&self.shared, Some(EXTRA_WORKER_IDLE_TIMEOUT));
+                spawn_worker(&self.shared);
             }
-            // The new workers are not busy yet: judge again from the next look.
+            // The new workers are not busy yet: judge again from the next look,
+            // and keep them for a whole window.
             self.all_busy_last_time = false;
+            self.peak_busy = live + more;
+            self.window_start = Instant::now();
+        }
+        if self.window_start.elapsed() >= self.retire_window {
+            let needed = self.peak_busy.max(self.min_threads);
+            self.shared.retire.store(live.saturating_sub(needed), Ordering::SeqCst);
+            self.peak_busy = busy;
+            self.window_start = Instant::now();
         }
     }
 
@@ -147,44 +191,48 @@ impl Workers {
 
     /// Tell the workers to stop, wake those blocked in `accept()` (by
     /// connecting to `wake_address`), and wait up to `grace_period` for
-    /// them to finish the connections they are handling.
+    /// them to finish the connections they are handling. Idle workers are
+    /// waited for a little longer (up to [`IDLE_EXIT_WAIT`]), so that none
+    /// is still accepting once `stop` returns.
     pub(crate) fn stop(self, wake_address: SocketAddr, grace_period: Duration) {
         self.shared.stopping.store(true, Ordering::SeqCst);
+        self.shared.retire.store(0, Ordering::SeqCst);
         for _ in 0..self.live_threads() {
-            // A failed connect (a full backlog) is not worth more tries: on
-            // Linux the listener's read timeout wakes the workers anyway.
-            if TcpStream::connect_timeout(&wake_address, WAKE_CONNECT_TIMEOUT).is_err() {
+            // On Linux a failed connect (a full backlog) is not worth more
+            // tries: the listener's read timeout wakes the workers anyway.
+            if TcpStream::connect_timeout(&wake_address, WAKE_CONNECT_TIMEOUT).is_err() && cfg!(target_os = "linux") {
                 break;
             }
         }
-        let deadline = Instant::now() + grace_period;
+        let started = Instant::now();
         let mut live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
         while *live > 0 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            let waited = started.elapsed();
+            let idle_left = *live > self.shared.busy.load(Ordering::SeqCst);
+            if waited >= grace_period && !(idle_left && waited < grace_period + IDLE_EXIT_WAIT) {
                 log::warn!(
                     "{} request(s) still running after the grace period; not waiting for them",
                     *live
                 );
                 return;
             }
+            // Short waits: `busy` changes without a signal.
             live = self
                 .shared
                 .exited
-                .wait_timeout(live, left)
+                .wait_timeout(live, Duration::from_millis(10))
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
     }
 }
 
-/// Start one worker; `idle_timeout` is `None` for a pre-spawned worker.
-fn spawn_worker(shared: &Arc<Shared>, idle_timeout: Option<Duration>) {
+/// Start one worker.
+fn spawn_worker(shared: &Arc<Shared>) {
     *shared.live.lock().unwrap_or_else(|e| e.into_inner()) += 1;
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed) + 1;
     let worker = Worker {
         shared: Arc::clone(shared),
-        idle_timeout,
     };
     let spawned = thread::Builder::new()
         .name(format!("wsgiref-worker-{id}"))
@@ -202,33 +250,27 @@ fn worker_exited(shared: &Shared) {
 
 struct Worker {
     shared: Arc<Shared>,
-    /// `None` for pre-spawned workers, which never exit while the pool runs.
-    idle_timeout: Option<Duration>,
 }
 
 impl Worker {
-    /// Accept and handle connections until the pool stops (or, for an
-    /// extra worker, until it has been idle too long).
+    /// Accept and handle connections until the pool stops, the worker is
+    /// asked to retire, or the listener is gone.
     fn run(self) {
         ON_WORKER_THREAD.with(|flag| flag.set(true));
         let shared = &*self.shared;
-        let mut idle_since = Instant::now();
-        while !shared.stopping.load(Ordering::SeqCst) {
-            match shared.listener.accept() {
-                Ok((stream, client_address)) => {
-                    if shared.stopping.load(Ordering::SeqCst) {
-                        // A wake-up connection from `stop`, or a client too late.
-                        break;
-                    }
-                    self.handle(stream, client_address);
-                    idle_since = Instant::now();
-                }
+        while !shared.stopping.load(Ordering::SeqCst) && !shared.take_retirement() {
+            let Some(listener) = shared.listener.upgrade() else {
+                break;
+            };
+            let accepted = listener.accept();
+            drop(listener);
+            match accepted {
+                // Answered even when the pool began stopping meanwhile: a
+                // client that got in is served (a wake-up connection from
+                // `stop` sends nothing and is closed at once).
+                Ok((stream, client_address)) => self.handle(stream, client_address),
                 // The listener's read timeout ended the wait: nobody came.
-                Err(error) if crate::http::is_timeout(&error) => {
-                    if self.idle_timeout.is_some_and(|timeout| idle_since.elapsed() >= timeout) {
-                        break;
-                    }
-                }
+                Err(error) if crate::http::is_timeout(&error) => {}
                 Err(error) => accept_failed(&error),
             }
         }
@@ -237,13 +279,17 @@ impl Worker {
 
     fn handle(&self, stream: TcpStream, client_address: SocketAddr) {
         let shared = &*self.shared;
-        shared.busy.fetch_add(1, Ordering::Relaxed);
+        shared.busy.fetch_add(1, Ordering::SeqCst);
         // Why: a bug in our own code must not kill a worker; application
         // panics are already caught closer to the application.
-        if catch_unwind(AssertUnwindSafe(|| (shared.handler)(stream, client_address))).is_err() {
+        if catch_unwind(AssertUnwindSafe(|| {
+            (shared.handler)(stream, client_address, &shared.stopping)
+        }))
+        .is_err()
+        {
             log::error!("a connection handler panicked; the worker goes on");
         }
-        shared.busy.fetch_sub(1, Ordering::Relaxed);
+        shared.busy.fetch_sub(1, Ordering::SeqCst);
         shared.completed.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -261,15 +307,16 @@ mod tests {
     use super::*;
     use std::io::{Read, Write};
 
-    /// A pool whose handler sleeps `hold`, then answers `ok`.
-    fn pool(min: usize, max: usize, hold: Duration) -> (Workers, SocketAddr) {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    /// A pool whose handler sleeps `hold`, then answers `ok`. The listener
+    /// is returned too: the workers hold it only weakly.
+    fn pool(min: usize, max: usize, hold: Duration) -> (Workers, SocketAddr, Arc<TcpListener>) {
+        let listener = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
         let address = listener.local_addr().unwrap();
-        let handler: Handler = Arc::new(move |mut stream: TcpStream, _| {
+        let handler: Handler = Arc::new(move |mut stream: TcpStream, _, _: &AtomicBool| {
             thread::sleep(hold);
             let _ = stream.write_all(b"ok");
         });
-        (Workers::start(Arc::new(listener), handler, min, max), address)
+        (Workers::start(&listener, handler, min, max), address, listener)
     }
 
     fn fetch(address: SocketAddr) -> String {
@@ -279,27 +326,31 @@ mod tests {
         answer
     }
 
+    fn wait_until(what: impl Fn() -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !what() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        what()
+    }
+
     #[test]
     fn workers_accept_and_handle_every_connection() {
-        let (workers, address) = pool(2, 2, Duration::ZERO);
+        let (workers, address, _listener) = pool(2, 2, Duration::ZERO);
         let answers: Vec<String> = (0..20).map(|_| fetch(address)).collect();
         assert!(answers.iter().all(|answer| answer == "ok"));
         // A client has its answer a moment before its worker counts it.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while workers.shared.completed.load(Ordering::SeqCst) < 20 && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(5));
-        }
-        assert_eq!(workers.shared.completed.load(Ordering::SeqCst), 20);
+        assert!(wait_until(|| workers.shared.completed.load(Ordering::SeqCst) == 20));
         workers.stop(address, Duration::from_secs(5));
     }
 
     #[test]
     fn stuck_workers_get_help_up_to_the_bound() {
-        let (mut workers, address) = pool(1, 3, Duration::from_millis(600));
+        let (mut workers, address, _listener) = pool(1, 3, Duration::from_millis(600));
         let clients: Vec<_> = (0..5).map(|_| thread::spawn(move || fetch(address))).collect();
         for _ in 0..8 {
             thread::sleep(WATCH_INTERVAL);
-            workers.grow_if_stuck();
+            workers.adjust();
         }
         assert_eq!(workers.live_threads(), 3);
         for client in clients {
@@ -310,11 +361,11 @@ mod tests {
 
     #[test]
     fn busy_workers_that_make_progress_do_not_grow() {
-        let (mut workers, address) = pool(1, 4, Duration::ZERO);
+        let (mut workers, address, _listener) = pool(1, 4, Duration::ZERO);
         let client = thread::spawn(move || (0..200).for_each(|_| assert_eq!(fetch(address), "ok")));
         while !client.is_finished() {
             thread::sleep(WATCH_INTERVAL);
-            workers.grow_if_stuck();
+            workers.adjust();
         }
         client.join().unwrap();
         assert_eq!(workers.live_threads(), 1);
@@ -322,10 +373,42 @@ mod tests {
     }
 
     #[test]
+    fn extra_workers_retire_under_a_light_trickle() {
+        let (mut workers, address, _listener) = pool(2, 8, Duration::from_millis(300));
+        // Six clients at once: every worker stuck, so the pool grows.
+        let clients: Vec<_> = (0..6).map(|_| thread::spawn(move || fetch(address))).collect();
+        for _ in 0..8 {
+            thread::sleep(WATCH_INTERVAL);
+            workers.adjust();
+        }
+        assert!(workers.live_threads() > 2, "grew to {}", workers.live_threads());
+        clients
+            .into_iter()
+            .for_each(|client| assert_eq!(client.join().unwrap(), "ok"));
+        // Then one request at a time, which every worker takes in turn.
+        workers.retire_window = Duration::from_millis(400);
+        let trickle = thread::spawn(move || (0..6).for_each(|_| assert_eq!(fetch(address), "ok")));
+        while !trickle.is_finished() {
+            thread::sleep(WATCH_INTERVAL);
+            workers.adjust();
+        }
+        trickle.join().unwrap();
+        // Retiring workers leave when accept() next returns (at most the
+        // 1 s read timeout on Linux; here a connection wakes them).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while workers.live_threads() > 2 && Instant::now() < deadline {
+            let _ = fetch(address);
+            workers.adjust();
+        }
+        assert_eq!(workers.live_threads(), 2);
+        workers.stop(address, Duration::from_secs(5));
+    }
+
+    #[test]
     fn a_panicking_handler_does_not_kill_its_worker() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
         let address = listener.local_addr().unwrap();
-        let handler: Handler = Arc::new(|mut stream: TcpStream, _| {
+        let handler: Handler = Arc::new(|mut stream: TcpStream, _, _: &AtomicBool| {
             let mut first = [0u8; 1];
             let _ = stream.read(&mut first);
             if first[0] == b'p' {
@@ -333,7 +416,7 @@ mod tests {
             }
             let _ = stream.write_all(b"ok");
         });
-        let workers = Workers::start(Arc::new(listener), handler, 1, 1);
+        let workers = Workers::start(&listener, handler, 1, 1);
         TcpStream::connect(address).unwrap().write_all(b"p").unwrap();
         let mut stream = TcpStream::connect(address).unwrap();
         stream.write_all(b"x").unwrap();
@@ -346,7 +429,7 @@ mod tests {
 
     #[test]
     fn stop_wakes_idle_workers_at_once() {
-        let (workers, address) = pool(4, 4, Duration::ZERO);
+        let (workers, address, _listener) = pool(4, 4, Duration::ZERO);
         let started = Instant::now();
         workers.stop(address, Duration::from_secs(5));
         assert!(
@@ -357,8 +440,23 @@ mod tests {
     }
 
     #[test]
+    fn after_stop_with_no_grace_no_worker_is_still_accepting() {
+        let (workers, address, listener) = pool(4, 4, Duration::ZERO);
+        workers.stop(address, Duration::ZERO);
+        // A client now must wait in the backlog for whoever accepts next,
+        // not be taken by a worker of the stopped pool.
+        let _client = TcpStream::connect(address).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let mut waiting = 0;
+        while listener.accept().is_ok() {
+            waiting += 1; // wake-up connections, then the client
+        }
+        assert!(waiting >= 1, "the client was taken by a stopped worker");
+    }
+
+    #[test]
     fn stop_gives_up_after_the_grace_period() {
-        let (workers, address) = pool(1, 1, Duration::from_secs(2));
+        let (workers, address, _listener) = pool(1, 1, Duration::from_secs(2));
         let _client = thread::spawn(move || fetch(address));
         thread::sleep(Duration::from_millis(100));
         let started = Instant::now();
@@ -368,5 +466,16 @@ mod tests {
             "took {:?}",
             started.elapsed()
         );
+    }
+
+    #[test]
+    fn a_worker_busy_past_the_grace_period_does_not_keep_the_listener_open() {
+        let (workers, address, listener) = pool(1, 1, Duration::from_secs(2));
+        let _client = thread::spawn(move || fetch(address));
+        thread::sleep(Duration::from_millis(100));
+        workers.stop(address, Duration::from_millis(50));
+        drop(listener);
+        // The worker is still busy, yet the port is free again.
+        assert!(TcpListener::bind(address).is_ok());
     }
 }

@@ -30,8 +30,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::os::fd::OwnedFd;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -167,9 +166,6 @@ struct ServerShared {
     /// `SERVER_NAME`, `GATEWAY_INTERFACE`, `SERVER_PORT`, `REMOTE_HOST`,
     /// `CONTENT_LENGTH`, `SCRIPT_NAME`: the same for every request.
     base_environ: BTreeMap<String, String>,
-    /// Set while `serve_forever` stops: workers waiting for a request head
-    /// on idle connections give up.
-    stopping: AtomicBool,
 }
 
 /// Stop requests between `shutdown()` and `serve_forever()`.
@@ -241,7 +237,6 @@ impl WsgiServer {
                 application: Box::new(application),
                 config,
                 base_environ,
-                stopping: AtomicBool::new(false),
             }),
             control: Arc::new(Control::default()),
         })
@@ -271,7 +266,8 @@ impl WsgiServer {
     /// On Linux, options set here are inherited by every accepted socket:
     /// the server sets the read timeout (the head's 1 s slice), the write
     /// timeout and `TCP_NODELAY` on it, and also relies on the read timeout
-    /// bounding `accept()`; changing those three breaks its timeouts.
+    /// bounding `accept()`; changing those three breaks its timeouts, and
+    /// making the socket non-blocking makes every worker spin.
     ///
     /// # Example
     ///
@@ -309,7 +305,8 @@ impl WsgiServer {
                 Err(error) if http::is_timeout(&error) => continue,
                 Err(error) => return Err(error),
             };
-            if handle_connection(&self.shared, stream, client_address) == Handled::Request {
+            let never_stopping = AtomicBool::new(false);
+            if handle_connection(&self.shared, stream, client_address, &never_stopping) == Handled::Request {
                 return Ok(());
             }
         }
@@ -343,24 +340,17 @@ impl WsgiServer {
         }
         let config = &self.shared.config;
         let shared = Arc::clone(&self.shared);
-        let handler: pool::Handler = Arc::new(move |stream, client_address| {
-            handle_connection(&shared, stream, client_address);
+        let handler: pool::Handler = Arc::new(move |stream, client_address, stopping: &AtomicBool| {
+            handle_connection(&shared, stream, client_address, stopping);
         });
-        let mut workers = Workers::start(
-            Arc::clone(&self.listener),
-            handler,
-            config.min_threads,
-            config.max_threads,
-        );
+        let mut workers = Workers::start(&self.listener, handler, config.min_threads, config.max_threads);
         // The calling thread watches the workers until shutdown() is called.
         while !self.control.wait_for_stop(pool::WATCH_INTERVAL) {
-            workers.grow_if_stuck();
+            workers.adjust();
         }
         // Workers waiting for a request head give up within a second; requests
         // in flight get up to the grace period.
-        self.shared.stopping.store(true, Ordering::Relaxed);
         workers.stop(wake_address(self.server_address()), config.shutdown_grace);
-        self.shared.stopping.store(false, Ordering::Relaxed);
         self.control.stop_serving();
         Ok(())
     }
@@ -546,14 +536,21 @@ enum Handled {
 /// Handle one connection from its first byte to its close.
 ///
 /// Mirrors `WSGIRequestHandler.handle`.
-fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: SocketAddr) -> Handled {
+/// `stopping` becomes true when the server shuts down: a connection still
+/// waiting for its request head is then closed within a second.
+fn handle_connection(
+    shared: &ServerShared,
+    stream: TcpStream,
+    client_address: SocketAddr,
+    stopping: &AtomicBool,
+) -> Handled {
     let config = &shared.config;
     if !ACCEPTED_SOCKETS_INHERIT_OPTIONS {
         let _ = set_connection_options(&stream, config);
     }
     let client = client_address.ip().to_string();
     let limits = head_limits(config);
-    let mut head = match http::read_request_head_in_slices(&stream, &limits, &shared.stopping) {
+    let mut head = match http::read_request_head_in_slices(&stream, &limits, stopping) {
         Ok(Some(head)) => head,
         Ok(None) => {
             log::debug!("{client} closed the connection without sending a request");
@@ -606,16 +603,35 @@ fn handle_connection(shared: &ServerShared, stream: TcpStream, client_address: S
     }
     let status = summary.status.unwrap_or(500);
     http::log_request(&client, &request_line, status, Some(summary.bytes_sent));
-    // Why lingering only when a body was expected or more bytes came with
-    // the head: as nginx's `lingering_close`, the server drains only when the
-    // client may still be sending; a bodiless request answered in full is
-    // closed at once, which saves system calls on the commonest request.
+    // Why lingering only when a body was expected or the client sent more:
+    // as nginx's `lingering_close`, the server drains only when the client
+    // may still be sending; a bodiless request answered in full is closed
+    // at once, which saves a round trip on the commonest request.
     if let Some(stream) = handler.into_output() {
-        if body_expected {
+        if body_expected || client_sent_more(&stream) {
             finish_connection(&stream, config);
         }
     }
     Handled::Request
+}
+
+/// Whether the client sent bytes we have not read (such as a pipelined
+/// second request), without waiting for any. Closing a socket with unread
+/// bytes makes the kernel send a reset, and the client may then lose the
+/// end of its response. When it returns false the stream is left
+/// non-blocking: the caller only closes it (one system call fewer).
+fn client_sent_more(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return true;
+    }
+    match (&*stream).read(&mut [0u8; 1]) {
+        Ok(count) if count > 0 => {
+            let _ = stream.set_nonblocking(false);
+            true
+        }
+        // Closed by the client, nothing pending, or a failed connection.
+        _ => false,
+    }
 }
 
 /// Whether accepted sockets start with the listener's options (read and
@@ -628,12 +644,21 @@ const ACCEPTED_SOCKETS_INHERIT_OPTIONS: bool = cfg!(target_os = "linux");
 /// system calls to set them (measured: about 5% of the requests per second
 /// of a small response). A side effect we rely on: the read timeout also
 /// bounds `accept()`, so an idle accept loop wakes up once a second.
+#[cfg(unix)]
 fn configure_listener(listener: TcpListener, config: &ServerConfig) -> io::Result<TcpListener> {
+    use std::os::fd::OwnedFd;
     // std has these setters on `TcpStream` only; the listener is the same
     // kind of socket, so it is wrapped as one for the calls, then unwrapped.
     let socket = TcpStream::from(OwnedFd::from(listener));
     set_connection_options(&socket, config)?;
     Ok(TcpListener::from(OwnedFd::from(socket)))
+}
+
+/// Elsewhere each connection sets its own options (see
+/// [`ACCEPTED_SOCKETS_INHERIT_OPTIONS`]).
+#[cfg(not(unix))]
+fn configure_listener(listener: TcpListener, _config: &ServerConfig) -> io::Result<TcpListener> {
+    Ok(listener)
 }
 
 /// The options of every connection: the head's read slice, the write

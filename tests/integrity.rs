@@ -60,3 +60,38 @@ fn concurrent_uploads_come_back_byte_for_byte() {
         client.join().unwrap();
     }
 }
+
+/// A client that pipelines a second request in its own packet, while the
+/// first is being answered: the server must not close with those bytes
+/// unread (the kernel would then reset the connection, and the client could
+/// lose the end of its response). Found in review: closing a bodiless
+/// request at once lost 20 of 20 such responses.
+#[test]
+fn a_pipelined_request_in_a_later_packet_does_not_cost_the_response() {
+    use std::io::Read;
+    use std::time::Duration;
+    let app = wsgiref::app_fn(|_environ, start_response| {
+        std::thread::sleep(Duration::from_millis(50));
+        start_response.call("200 OK", [("Content-Type", "application/octet-stream")])?;
+        Ok(wsgiref::Body::from(common::pattern(7, 300_000)))
+    });
+    let server = TestServer::start(app);
+    for round in 0..10 {
+        let mut stream = TcpStream::connect(server.address).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream.write_all(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+        stream.write_all(b"GET /2 HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let mut response = Vec::new();
+        let result = stream.read_to_end(&mut response);
+        assert!(
+            result.is_ok(),
+            "round {round}: {result:?} after {} bytes",
+            response.len()
+        );
+        let (head, body) = split_response(&response);
+        assert_eq!(status(&head), 200);
+        assert_eq!(body, common::pattern(7, 300_000), "round {round}");
+    }
+}

@@ -168,7 +168,10 @@ fn exchange(address: SocketAddr, request: &[u8]) -> Vec<u8> {
     let mut block = [0u8; 8192];
     loop {
         match stream.read(&mut block) {
-            Ok(0) | Err(_) => return response,
+            Ok(0) => return response,
+            // Said, so that a rare failure can be told apart (reset, timeout).
+            Err(error) if response.is_empty() => panic!("{request:?}: no response: {error}"),
+            Err(_) => return response,
             Ok(count) => response.extend_from_slice(&block[..count]),
         }
     }

@@ -41,10 +41,22 @@ pub fn parse_addrport(text: &str) -> Result<(Option<String>, u16), String> {
 /// `listen()` again on a listening socket only changes its backlog; the
 /// kernel caps it at `net.core.somaxconn` (4096 on Linux 5.4 and later).
 ///
+/// A value above the C library's `SOMAXCONN` (4096 with glibc, 128 on
+/// macOS and musl) is lowered to it, as the kernel would do anyway.
+///
 /// Mirrors gunicorn's `--backlog` (2048 there; nginx asks for 511).
+#[cfg(unix)]
 pub fn set_backlog(listener: &TcpListener, backlog: i32) -> io::Result<()> {
-    let backlog = nix::sys::socket::Backlog::new(backlog)?;
-    Ok(nix::sys::socket::listen(listener, backlog)?)
+    use nix::sys::socket::{Backlog, listen};
+    let most: i32 = Backlog::MAXCONN.into();
+    let backlog = Backlog::new(backlog.clamp(1, most))?;
+    Ok(listen(listener, backlog)?)
+}
+
+/// Elsewhere the backlog stays std's 128.
+#[cfg(not(unix))]
+pub fn set_backlog(_listener: &TcpListener, _backlog: i32) -> io::Result<()> {
+    Err(io::Error::other("--backlog needs a Unix system"))
 }
 
 /// `127.0.0.1:8000`, `[::1]:8000` or `localhost:8000`: a host and port as a
