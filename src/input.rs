@@ -246,6 +246,8 @@ impl Input {
         // it doubles as data comes.
         let expected = match self.framing {
             Framing::Length { remaining } => remaining,
+            Framing::ChunkData { remaining } => remaining.max(64 * 1024),
+            Framing::Done | Framing::Broken => 0,
             _ => 64 * 1024,
         };
         let first_size = (size as u64).min(expected).min(MAX_READ_PREALLOCATION as u64) as usize;

@@ -68,7 +68,8 @@ pub struct ServerConfig {
     /// Most worker threads, hence most connections handled at once. Default
     /// 64. Workers beyond `min_threads` start only when every worker is
     /// stuck (idle or slow clients, slow applications: no connection
-    /// finished in 50 ms), and exit after 30 s without work. Connections
+    /// finished in 50 ms); every 30 s the pool shrinks back to the most
+    /// workers that were busy at once (at least `min_threads`). Connections
     /// beyond the workers wait in the listen backlog (see
     /// [`WsgiServer::socket`]).
     pub max_threads: usize,
