@@ -15,6 +15,7 @@ use wsgiref::{Application, ServerConfig, WsgiServer};
 
 use cli::banner::Banner;
 use cli::logging::Colour;
+use cli::say;
 use cli::{address, logging, reload, signals};
 
 const HELP: &str = "\
@@ -243,7 +244,7 @@ fn main() -> ExitCode {
         Ok(Some(args)) => args,
         Ok(None) => return ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("wsgiref: {error}\nTry 'wsgiref --help' for more information.");
+            say!("wsgiref: {error}\nTry 'wsgiref --help' for more information.");
             return ExitCode::from(2);
         }
     };
@@ -255,18 +256,18 @@ fn main() -> ExitCode {
     let application = match application(&args) {
         Ok(application) => application,
         Err(message) => {
-            eprintln!("wsgiref: {message}");
+            say!("wsgiref: {message}");
             return ExitCode::from(2);
         }
     };
     if let Err(message) = address::check_host(&args.host, args.port) {
-        eprintln!("wsgiref: {message}");
+        say!("wsgiref: {message}");
         return ExitCode::FAILURE;
     }
     let server = match WsgiServer::with_config(&args.host, args.port, application, args.config.clone()) {
         Ok(server) => server,
         Err(error) => {
-            eprintln!(
+            say!(
                 "wsgiref: {}",
                 address::bind_error_message(&error, &args.host, args.port)
             );
@@ -299,12 +300,12 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => {
             if !args.once && !reloader_child {
-                eprintln!("Server stopped.");
+                say!("Server stopped.");
             }
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("wsgiref: {error}");
+            say!("wsgiref: {error}");
             ExitCode::FAILURE
         }
     }

@@ -387,6 +387,39 @@ fn sigterm_when_idle_exits_0_at_once() {
     );
 }
 
+/// Found this session: with stderr a pipe whose reader has gone, the
+/// signal handler's message panicked (`eprintln!`), the handler thread died,
+/// and SIGTERM no longer stopped the server.
+#[test]
+fn sigterm_stops_the_server_even_when_its_stderr_is_gone() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    assert!(first_line.starts_with("Serving HTTP on "), "{first_line:?}");
+    drop(child.stderr.take()); // writes to stderr now fail with EPIPE
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break Some(exit);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.is_some_and(|exit| exit.success()), "{exit:?}");
+}
+
 // 5. The access log for humans.
 
 /// Requests that give 200, 301, 304, 404, 400 and 505, and the status each

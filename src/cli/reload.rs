@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
+use super::say;
 use super::signals::seconds;
 
 /// The environment variable that marks the reloader's child.
@@ -57,7 +58,7 @@ pub fn run(directories: &[PathBuf], grace: Duration) -> ExitCode {
         match directory.canonicalize() {
             Ok(root) => roots.push(root),
             Err(error) => {
-                eprintln!("wsgiref: cannot watch --reload-dir {}: {error}", directory.display());
+                say!("wsgiref: cannot watch --reload-dir {}: {error}", directory.display());
                 return ExitCode::from(2);
             }
         }
@@ -66,18 +67,18 @@ pub fn run(directories: &[PathBuf], grace: Duration) -> ExitCode {
     let mut watcher = match start_watching(&roots, sender.clone()) {
         Ok(watcher) => watcher,
         Err(error) => {
-            eprintln!("wsgiref: cannot watch for file changes: {error}");
+            say!("wsgiref: cannot watch for file changes: {error}");
             return ExitCode::FAILURE;
         }
     };
     if let Err(error) = ctrlc::set_handler(move || {
         let _ = sender.send(Event::Signal);
     }) {
-        eprintln!("wsgiref: cannot handle CONTROL-C: {error}");
+        say!("wsgiref: cannot handle CONTROL-C: {error}");
         return ExitCode::FAILURE;
     }
     let shown: Vec<String> = roots.iter().map(|root| root.display().to_string()).collect();
-    eprintln!("Watching for file changes in {} (--reload)", shown.join(", "));
+    say!("Watching for file changes in {} (--reload)", shown.join(", "));
     let mut reloader = Reloader {
         roots,
         grace,
@@ -111,12 +112,12 @@ impl Reloader {
             match events.recv_timeout(wait.min(Duration::from_millis(200))) {
                 Ok(Event::Changed(path)) => self.changed(&path, watcher),
                 Ok(Event::Signal) if self.quit_by.is_some() => {
-                    eprintln!("Quitting at once.");
+                    say!("Quitting at once.");
                     self.kill_child();
                     return ExitCode::FAILURE;
                 }
                 Ok(Event::Signal) => {
-                    eprintln!(
+                    say!(
                         "Stopping: requests in flight have up to {} to finish (CONTROL-C again to quit at once).",
                         seconds(self.grace)
                     );
@@ -147,7 +148,7 @@ impl Reloader {
             let _ = watcher.watch(path, RecursiveMode::Recursive);
         }
         if self.restart_at.is_none() && is_source_file(path, &self.roots) {
-            eprintln!("{} changed, reloading.", path.display());
+            say!("{} changed, reloading.", path.display());
             self.restart_at = Some(Instant::now() + SETTLE_TIME);
         }
     }
@@ -177,7 +178,7 @@ impl Reloader {
         if let Some(status) = finished {
             self.child = None;
             if self.quit_by.is_none() && !status.success() {
-                eprintln!("wsgiref: the server stopped ({status}). Waiting for a file change to start it again.");
+                say!("wsgiref: the server stopped ({status}). Waiting for a file change to start it again.");
             } else if self.quit_by.is_none() {
                 return Some(ExitCode::SUCCESS);
             }
@@ -187,7 +188,7 @@ impl Reloader {
             return None;
         }
         self.kill_child();
-        eprintln!("Server stopped.");
+        say!("Server stopped.");
         Some(ExitCode::SUCCESS)
     }
 
@@ -259,7 +260,7 @@ fn spawn_child() -> Option<Child> {
     let program = match std::env::current_exe() {
         Ok(program) => program,
         Err(error) => {
-            eprintln!("wsgiref: cannot find this program to start the server: {error}");
+            say!("wsgiref: cannot find this program to start the server: {error}");
             return None;
         }
     };
@@ -270,7 +271,7 @@ fn spawn_child() -> Option<Child> {
     {
         Ok(child) => Some(child),
         Err(error) => {
-            eprintln!("wsgiref: cannot start the server: {error}");
+            say!("wsgiref: cannot start the server: {error}");
             None
         }
     }

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use super::say;
 use wsgiref::ShutdownHandle;
 
 /// What a signal does to a server that serves forever: the first stops it
@@ -21,7 +22,7 @@ pub fn stop_gracefully_on_signals(stopper: ShutdownHandle, grace: Duration, relo
         if signals == 1 {
             // A reloader's child stops quietly: the reloader says what happens.
             if !reloader_child {
-                eprintln!(
+                say!(
                     "Stopping: no new connections; requests in flight have up to {} to finish (CONTROL-C again to quit at once).",
                     seconds(grace)
                 );
@@ -29,7 +30,7 @@ pub fn stop_gracefully_on_signals(stopper: ShutdownHandle, grace: Duration, relo
             let stopper = stopper.clone();
             std::thread::spawn(move || stopper.shutdown());
         } else if !reloader_child {
-            eprintln!("Quitting at once.");
+            say!("Quitting at once.");
             std::process::exit(1);
         }
     });
@@ -41,7 +42,7 @@ pub fn stop_gracefully_on_signals(stopper: ShutdownHandle, grace: Duration, relo
 /// `--once`: a signal while waiting for the one request exits at once.
 pub fn exit_on_signals() {
     let installed = ctrlc::set_handler(|| {
-        eprintln!("Stopped.");
+        say!("Stopped.");
         std::process::exit(0);
     });
     if let Err(error) = installed {
@@ -67,7 +68,7 @@ pub fn stop_when_orphaned(stopper: ShutdownHandle) {
         loop {
             std::thread::sleep(Duration::from_secs(1));
             if std::os::unix::process::parent_id() != parent {
-                eprintln!("The reloader is gone; stopping.");
+                say!("The reloader is gone; stopping.");
                 stopper.shutdown();
                 return;
             }
