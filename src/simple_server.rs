@@ -20,10 +20,10 @@
 //!   accepted socket inherits them.
 //! - **One request per connection**, like wsgiref: responses carry
 //!   `Connection: close`. When the client may still be sending (a request
-//!   body, or bytes after the head), the server half-closes after the
-//!   response and reads what comes (bounded in bytes and time) before
-//!   closing, so the client never gets a reset instead of its response
-//!   (RFC 9112 §9.6).
+//!   body, or bytes it sent after its request, such as a pipelined second
+//!   one), the server half-closes after the response and reads what comes
+//!   (bounded in bytes and time) before closing, so the client never gets a
+//!   reset instead of its response (RFC 9112 §9.6).
 //! - **Limits everywhere**: every size and time the server waits for is a
 //!   [`ServerConfig`] field with a documented default.
 

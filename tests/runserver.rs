@@ -392,32 +392,16 @@ fn sigterm_when_idle_exits_0_at_once() {
 /// and SIGTERM no longer stopped the server.
 #[test]
 fn sigterm_stops_the_server_even_when_its_stderr_is_gone() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    assert!(first_line.starts_with("Serving HTTP on "), "{first_line:?}");
-    drop(child.stderr.take()); // writes to stderr now fail with EPIPE
-    let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break Some(exit);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(exit.is_some_and(|exit| exit.success()), "{exit:?}");
+    let mut server = Running::start(&["--quiet", "--port", "0"]);
+    let address = server.serving_address();
+    // Drop our receiver: the thread reading the server's stderr stops at the
+    // next line (this request's access-log line) and closes the pipe, so the
+    // server's later writes to stderr fail with EPIPE.
+    server.stderr = mpsc::channel().1;
+    assert_eq!(get(address, "/"), 200);
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("TERM");
+    assert_eq!(server.wait_exit(Duration::from_secs(10)).code(), Some(0));
 }
 
 // 5. The access log for humans.
