@@ -48,6 +48,10 @@ use std::time::{Duration, Instant};
 /// the pool is stopping (a worker waiting for a request head then gives up).
 pub(crate) type Handler = Arc<dyn Fn(TcpStream, SocketAddr, &AtomicBool) + Send + Sync>;
 
+/// Runs a worker's whole life (its argument) inside the application's
+/// per-thread set-up: [`crate::Application::run_worker`].
+pub(crate) type WorkerHook = Arc<dyn Fn(&mut (dyn FnMut() + Send)) + Send + Sync>;
+
 thread_local! {
     /// Set on worker threads, so code running a request can know it.
     static ON_WORKER_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -72,6 +76,7 @@ const IDLE_EXIT_WAIT: Duration = Duration::from_secs(2);
 struct Shared {
     listener: Weak<TcpListener>,
     handler: Handler,
+    hook: WorkerHook,
     /// Set by `stop`, never reset: workers exit when `accept()` next
     /// returns, even those still busy when `stop` gave up waiting.
     stopping: AtomicBool,
@@ -114,11 +119,12 @@ pub(crate) struct Workers {
 }
 
 impl Workers {
-    /// Start `min_threads` workers (at least 1) accepting from `listener`;
-    /// the pool may grow to `max_threads`.
+    /// Start `min_threads` workers (at least 1) accepting from `listener`,
+    /// each running its life inside `hook`; the pool may grow to `max_threads`.
     pub(crate) fn start(
         listener: &Arc<TcpListener>,
         handler: Handler,
+        hook: WorkerHook,
         min_threads: usize,
         max_threads: usize,
     ) -> Workers {
@@ -127,6 +133,7 @@ impl Workers {
         let shared = Arc::new(Shared {
             listener: Arc::downgrade(listener),
             handler,
+            hook,
             stopping: AtomicBool::new(false),
             live: Mutex::new(0),
             exited: Condvar::new(),
@@ -253,10 +260,23 @@ struct Worker {
 }
 
 impl Worker {
-    /// Accept and handle connections until the pool stops, the worker is
-    /// asked to retire, or the listener is gone.
+    /// The worker thread: the accept loop inside the application's hook.
     fn run(self) {
         ON_WORKER_THREAD.with(|flag| flag.set(true));
+        // Why a guard: the pool must count this worker out even if the hook panics.
+        struct Exited<'a>(&'a Shared);
+        impl Drop for Exited<'_> {
+            fn drop(&mut self) {
+                worker_exited(self.0);
+            }
+        }
+        let _exited = Exited(&self.shared);
+        (self.shared.hook)(&mut || self.accept_loop());
+    }
+
+    /// Accept and handle connections until the pool stops, the worker is
+    /// asked to retire, or the listener is gone.
+    fn accept_loop(&self) {
         let shared = &*self.shared;
         while !shared.stopping.load(Ordering::SeqCst) && !shared.take_retirement() {
             let Some(listener) = shared.listener.upgrade() else {
@@ -274,7 +294,6 @@ impl Worker {
                 Err(error) => accept_failed(&error),
             }
         }
-        worker_exited(shared);
     }
 
     fn handle(&self, stream: TcpStream, client_address: SocketAddr) {
@@ -316,7 +335,15 @@ mod tests {
             thread::sleep(hold);
             let _ = stream.write_all(b"ok");
         });
-        (Workers::start(&listener, handler, min, max), address, listener)
+        (
+            Workers::start(&listener, handler, no_hook(), min, max),
+            address,
+            listener,
+        )
+    }
+
+    fn no_hook() -> WorkerHook {
+        Arc::new(|serve: &mut (dyn FnMut() + Send)| serve())
     }
 
     fn fetch(address: SocketAddr) -> String {
@@ -405,6 +432,55 @@ mod tests {
     }
 
     #[test]
+    fn each_worker_runs_its_whole_life_inside_the_hook() {
+        thread_local! {
+            static INSIDE_HOOK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        }
+        let listener = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+        let address = listener.local_addr().unwrap();
+        let handler: Handler = Arc::new(|mut stream: TcpStream, _, _: &AtomicBool| {
+            let answer = if INSIDE_HOOK.with(|flag| flag.get()) {
+                "inside"
+            } else {
+                "outside"
+            };
+            let _ = stream.write_all(answer.as_bytes());
+        });
+        let (entered, left) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (entered_copy, left_copy) = (Arc::clone(&entered), Arc::clone(&left));
+        let hook: WorkerHook = Arc::new(move |serve: &mut (dyn FnMut() + Send)| {
+            entered_copy.fetch_add(1, Ordering::SeqCst);
+            INSIDE_HOOK.with(|flag| flag.set(true));
+            serve();
+            INSIDE_HOOK.with(|flag| flag.set(false));
+            left_copy.fetch_add(1, Ordering::SeqCst);
+        });
+        let workers = Workers::start(&listener, handler, hook, 3, 3);
+        for _ in 0..10 {
+            assert_eq!(fetch(address), "inside");
+        }
+        assert_eq!(entered.load(Ordering::SeqCst), 3, "once per worker, not per connection");
+        assert_eq!(left.load(Ordering::SeqCst), 0);
+        workers.stop(address, Duration::from_secs(5));
+        assert_eq!(
+            left.load(Ordering::SeqCst),
+            3,
+            "every worker left its hook before stop returned"
+        );
+    }
+
+    #[test]
+    fn a_panicking_hook_still_counts_its_worker_out() {
+        let (listener, handler) = (
+            Arc::new(TcpListener::bind("127.0.0.1:0").unwrap()),
+            Arc::new(|_: TcpStream, _, _: &AtomicBool| {}) as Handler,
+        );
+        let hook: WorkerHook = Arc::new(|_: &mut (dyn FnMut() + Send)| panic!("hook fails"));
+        let workers = Workers::start(&listener, handler, hook, 2, 2);
+        assert!(wait_until(|| workers.live_threads() == 0));
+    }
+
+    #[test]
     fn a_panicking_handler_does_not_kill_its_worker() {
         let listener = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
         let address = listener.local_addr().unwrap();
@@ -416,7 +492,7 @@ mod tests {
             }
             let _ = stream.write_all(b"ok");
         });
-        let workers = Workers::start(&listener, handler, 1, 1);
+        let workers = Workers::start(&listener, handler, no_hook(), 1, 1);
         TcpStream::connect(address).unwrap().write_all(b"p").unwrap();
         let mut stream = TcpStream::connect(address).unwrap();
         stream.write_all(b"x").unwrap();

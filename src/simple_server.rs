@@ -307,7 +307,15 @@ impl WsgiServer {
                 Err(error) => return Err(error),
             };
             let never_stopping = AtomicBool::new(false);
-            if handle_connection(&self.shared, stream, client_address, &never_stopping) == Handled::Request {
+            let mut connection = Some(stream);
+            let mut handled = Handled::NothingSent;
+            // The application's per-thread set-up around this one connection.
+            self.shared.application.run_worker(&mut || {
+                if let Some(stream) = connection.take() {
+                    handled = handle_connection(&self.shared, stream, client_address, &never_stopping);
+                }
+            });
+            if handled == Handled::Request {
                 return Ok(());
             }
         }
@@ -344,7 +352,9 @@ impl WsgiServer {
         let handler: pool::Handler = Arc::new(move |stream, client_address, stopping: &AtomicBool| {
             handle_connection(&shared, stream, client_address, stopping);
         });
-        let mut workers = Workers::start(&self.listener, handler, config.min_threads, config.max_threads);
+        let shared = Arc::clone(&self.shared);
+        let hook: pool::WorkerHook = Arc::new(move |serve| shared.application.run_worker(serve));
+        let mut workers = Workers::start(&self.listener, handler, hook, config.min_threads, config.max_threads);
         // The calling thread watches the workers until shutdown() is called.
         while !self.control.wait_for_stop(pool::WATCH_INTERVAL) {
             workers.adjust();

@@ -254,6 +254,13 @@ impl Application for StaticFiles {
         environ.insert("PATH_INFO", rest);
         self.serve(environ, start_response)
     }
+
+    fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
+        match &self.application {
+            Some(application) => application.run_worker(serve),
+            None => serve(),
+        }
+    }
 }
 
 impl fmt::Debug for StaticFiles {

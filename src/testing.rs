@@ -232,6 +232,10 @@ impl Application for Borrowed<'_> {
     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
         self.0.call(environ, start_response)
     }
+
+    fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
+        self.0.run_worker(serve)
+    }
 }
 
 /// Middleware that keeps the first [`Violation`] the validator inside it
@@ -268,6 +272,10 @@ impl<A: Application> Application for RecordViolation<A> {
             }
             Some(chunk)
         })))
+    }
+
+    fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
+        self.application.run_worker(serve)
     }
 }
 
@@ -357,6 +365,10 @@ impl<A: Application> Application for BehindProxy<A> {
                 Err(error)
             }
         }
+    }
+
+    fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
+        self.application.run_worker(serve)
     }
 }
 

@@ -90,6 +90,46 @@ pub trait Application: Send + Sync {
     /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError>;
+
+    /// Run a server thread's whole life, `serve`, inside whatever the
+    /// application keeps per thread; the default just calls `serve()`.
+    ///
+    /// The server calls it once on each worker thread of
+    /// [`serve_forever`](crate::WsgiServer::serve_forever) (`serve` then
+    /// accepts and handles connections until the worker exits) and around
+    /// each [`handle_request`](crate::WsgiServer::handle_request). Every
+    /// [`call`](Application::call) on that thread, the body's iteration and
+    /// its close hooks happen inside `serve`. An implementation must call
+    /// `serve` exactly once, on the calling thread.
+    ///
+    /// Why it exists: [`PythonApplication`](crate::python::PythonApplication)
+    /// keeps one Python thread state per worker for the worker's life,
+    /// instead of creating and deleting one per request. Middleware that
+    /// wraps another application should forward it (the middleware of this
+    /// crate does); one that does not only makes such an application slower.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wsgiref::{AppError, Application, Body, Environ, StartResponse};
+    ///
+    /// struct Logged<A>(A);
+    /// impl<A: Application> Application for Logged<A> {
+    ///     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
+    ///         self.0.call(environ, start_response)
+    ///     }
+    ///     fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
+    ///         log::debug!("a worker starts");
+    ///         self.0.run_worker(serve); // forward: the inner application may need it
+    ///     }
+    /// }
+    /// let mut served = false;
+    /// Logged(wsgiref::simple_server::hello_app).run_worker(&mut || served = true);
+    /// assert!(served);
+    /// ```
+    fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
+        serve()
+    }
 }
 
 impl<F> Application for F
@@ -105,11 +145,19 @@ impl<A: Application + ?Sized> Application for Arc<A> {
     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
         (**self).call(environ, start_response)
     }
+
+    fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
+        (**self).run_worker(serve)
+    }
 }
 
 impl Application for Box<dyn Application> {
     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
         (**self).call(environ, start_response)
+    }
+
+    fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
+        (**self).run_worker(serve)
     }
 }
 

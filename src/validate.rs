@@ -338,6 +338,10 @@ impl<A: Application> Application for Validator<A> {
         };
         Ok(Body::new(chunks).on_close(move || closed.borrow_mut().body_closed = true))
     }
+
+    fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
+        self.application.run_worker(serve)
+    }
 }
 
 /// Log a violation and box it as the application's error.
