@@ -62,13 +62,17 @@
 //! the binary's rpath, so the same libpython is loaded at run time. The
 //! packages of `VIRTUAL_ENV`, when set, are put on `sys.path` by [`load`].
 
+use std::cell::RefCell;
 use std::error::Error;
 use std::ffi::CStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyIterator, PyModule, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyModule, PyString, PyTuple};
 
 use crate::types::{AppError, Application, Body, Environ, Errors, StartResponse};
 
@@ -144,6 +148,9 @@ pub struct PythonApplication {
     spec: String,
     callable: Py<PyAny>,
     file_wrapper: Py<PyAny>,
+    helpers: Arc<Helpers>,
+    /// The `wsgi.*` part of every environ, and the flags it was made for.
+    template: Mutex<Option<(TemplateFlags, Py<PyDict>)>>,
 }
 
 /// Why [`load`] could not give a [`PythonApplication`].
@@ -326,13 +333,13 @@ pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadErro
                 type_name,
             });
         }
+        let setup = |error: PyErr| LoadError::Setup(exception_line(py, &error));
         Ok(PythonApplication {
             spec: spec.to_string(),
             callable: callable.unbind(),
-            file_wrapper: support
-                .getattr("FileWrapper")
-                .map_err(|error| LoadError::Setup(exception_line(py, &error)))?
-                .unbind(),
+            file_wrapper: support.getattr("FileWrapper").map_err(setup)?.unbind(),
+            helpers: Arc::new(Helpers::new(py).map_err(setup)?),
+            template: Mutex::new(None),
         })
     })
 }
@@ -369,94 +376,249 @@ impl PythonApplication {
         &self.spec
     }
 
-    /// The Python part of [`Application::call`], with the GIL held.
+    /// The Python part of [`Application::call`], with the GIL held: the
+    /// call in a fresh context, then as much of the response as can be
+    /// taken now without changing what the application sees.
     fn call_in_python(&self, py: Python<'_>, environ: &Environ, request: u64) -> Result<Body, AppError> {
         let environ = self
             .environ_dict(py, environ, request)
             .map_err(|error| PythonError::new(py, &error, "building the environ"))?;
         let start_response = Bound::new(py, PyStartResponse { request })
             .map_err(|error| PythonError::new(py, &error, "building start_response"))?;
-        let result = self
-            .callable
+        let helpers = &self.helpers;
+        // Why a fresh Context: see "One context per request" in the module docs.
+        let context = helpers
+            .context_type
             .bind(py)
-            .call1((environ, start_response))
+            .call0()
+            .map_err(|error| PythonError::new(py, &error, "making the request's context"))?;
+        let result = context
+            .call_method1(intern!(py, "run"), (self.callable.bind(py), environ, start_response))
             .map_err(|error| failure(request, PythonError::new(py, &error, "the application")))?;
-        let closer = Closer {
-            result: Some(result.clone().unbind()),
-            request,
-        };
-        match body(py, &result, request) {
-            Ok(body) => Ok(body.on_close(move || closer.close())),
-            Err(error) => {
-                // PEP 3333: close() even when iteration failed.
-                closer.close();
-                Err(error)
-            }
-        }
+        self.body(py, context, &result, request)
     }
 
-    /// The environ as a Python `dict`: native `str` CGI keys, typed `wsgi.*` keys.
+    /// The body for the application's result. An exact `list` or `tuple`
+    /// (no `close()`, no code runs while it is read) is copied out whole;
+    /// otherwise the first chunk is taken now (the server would ask for it
+    /// next anyway), the rest one `next()` at a time.
+    fn body(
+        &self,
+        py: Python<'_>,
+        context: Bound<'_, PyAny>,
+        result: &Bound<'_, PyAny>,
+        request: u64,
+    ) -> Result<Body, AppError> {
+        if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
+            let kind = if result.is_instance_of::<PyString>() {
+                "str"
+            } else {
+                "bytes"
+            };
+            return Err(format!(
+                "the application returned a {kind}, not an iterable of bytes: return [body], a list of one bytes object"
+            )
+            .into());
+        }
+        if result.is_exact_instance_of::<PyList>() || result.is_exact_instance_of::<PyTuple>() {
+            return whole_sequence(py, result, request);
+        }
+        let helpers = &self.helpers;
+        let mut response = PythonResponse {
+            request,
+            context: Some(context.clone().unbind()),
+            iterator: None,
+            close: helpers.optional_attribute(py, result, intern!(py, "close")),
+            data_handed_out: false,
+        };
+        let iterator = match context.call_method1(intern!(py, "run"), (helpers.iter.bind(py), result)) {
+            Ok(iterator) => iterator,
+            Err(error) => {
+                let error = failure(
+                    request,
+                    PythonError::new(py, &error, "iter() of the application's result"),
+                );
+                response.close(py);
+                return Err(error);
+            }
+        };
+        // Why: wsgiref computes Content-Length when len(result) == 1
+        // (BaseHandler.set_content_length); a Body made from one value does.
+        let one_block =
+            helpers.optional_attribute(py, result, intern!(py, "__len__")).is_some() && result.len().ok() == Some(1);
+        let iterator_type = iterator.get_type();
+        // A list or tuple iterator (Django's HttpResponse gives one) runs no
+        // code and cannot block: read it to its end now.
+        let whole =
+            iterator_type.is(helpers.list_iterator.bind(py)) || iterator_type.is(helpers.tuple_iterator.bind(py));
+        response.iterator = Some(iterator.unbind());
+        let wanted = if whole {
+            usize::MAX
+        } else if one_block {
+            2
+        } else {
+            1
+        };
+        let mut taken = Vec::new();
+        while taken.len() < wanted {
+            match response.next_chunk(py, helpers) {
+                Ok(Some(chunk)) => taken.push(chunk),
+                Ok(None) => break,
+                Err(error) => {
+                    // PEP 3333: close() even when iteration failed; nothing was sent yet.
+                    response.close(py);
+                    return Err(error);
+                }
+            }
+        }
+        response.data_handed_out = taken.iter().any(|chunk| !chunk.is_empty());
+        let finished = response.iterator.is_none();
+        let response = Rc::new(RefCell::new(response));
+        let closing = Rc::clone(&response);
+        let body = match (one_block && finished, taken.len()) {
+            (true, 1) => Body::from(taken.pop().unwrap_or_default()),
+            _ => {
+                let rest = PythonChunks {
+                    response: (!finished).then_some(response),
+                    helpers: Arc::clone(&self.helpers),
+                };
+                Body::new(taken.into_iter().map(Ok).chain(rest))
+            }
+        };
+        Ok(body.on_close(move || closing.borrow_mut().finish()))
+    }
+
+    /// The environ as a Python `dict`: native `str` CGI keys, typed `wsgi.*`
+    /// keys. The `wsgi.*` values that are the same for every request come
+    /// from a template dict; common CGI keys are interned strings.
     fn environ_dict<'py>(&self, py: Python<'py>, environ: &Environ, request: u64) -> PyResult<Bound<'py, PyDict>> {
-        let dict = PyDict::new(py);
+        let dict = self.template(py, environ)?.copy()?;
         // Why no decoding step: our native strings already hold one char
         // U+0000..U+00FF per request byte, the code points of latin-1.
         for (key, value) in environ.vars() {
-            dict.set_item(key, value)?;
+            dict.set_item(environ_key(py, key), value)?;
         }
-        dict.set_item("wsgi.version", (environ.version.0, environ.version.1))?;
-        dict.set_item("wsgi.url_scheme", environ.url_scheme.as_str())?;
-        dict.set_item("wsgi.input", Bound::new(py, PyInput { request })?)?;
-        dict.set_item("wsgi.errors", Bound::new(py, PyErrors { request })?)?;
-        dict.set_item("wsgi.multithread", environ.multithread)?;
-        dict.set_item("wsgi.multiprocess", environ.multiprocess)?;
-        dict.set_item("wsgi.run_once", environ.run_once)?;
+        dict.set_item(intern!(py, "wsgi.input"), Bound::new(py, PyInput { request })?)?;
+        dict.set_item(intern!(py, "wsgi.errors"), Bound::new(py, PyErrors { request })?)?;
         if environ.input_terminated {
-            dict.set_item("wsgi.input_terminated", true)?;
+            dict.set_item(intern!(py, "wsgi.input_terminated"), true)?;
         }
-        if environ.file_wrapper.is_some() {
-            dict.set_item("wsgi.file_wrapper", self.file_wrapper.bind(py))?;
+        Ok(dict)
+    }
+
+    /// The template of the `wsgi.*` keys for this environ's flags, made on
+    /// first use and again only if the flags change.
+    fn template<'py>(&self, py: Python<'py>, environ: &Environ) -> PyResult<Bound<'py, PyDict>> {
+        let flags = TemplateFlags {
+            version: environ.version,
+            url_scheme: environ.url_scheme.clone(),
+            multithread: environ.multithread,
+            multiprocess: environ.multiprocess,
+            run_once: environ.run_once,
+            file_wrapper: environ.file_wrapper.is_some(),
+        };
+        // Why the lock is never held across a call into Python: Python may
+        // release the GIL there (pyo3's `intern!` does on first use), and a
+        // thread that then takes the GIL and waits for this lock would wait
+        // forever.
+        {
+            let template = self.template.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((made_for, dict)) = template.as_ref() {
+                if *made_for == flags {
+                    return Ok(dict.bind(py).clone());
+                }
+            }
         }
+        let dict = PyDict::new(py);
+        dict.set_item(intern!(py, "wsgi.version"), flags.version)?;
+        dict.set_item(intern!(py, "wsgi.url_scheme"), flags.url_scheme.as_str())?;
+        dict.set_item(intern!(py, "wsgi.multithread"), flags.multithread)?;
+        dict.set_item(intern!(py, "wsgi.multiprocess"), flags.multiprocess)?;
+        dict.set_item(intern!(py, "wsgi.run_once"), flags.run_once)?;
+        if flags.file_wrapper {
+            dict.set_item(intern!(py, "wsgi.file_wrapper"), self.file_wrapper.bind(py))?;
+        }
+        let made = Some((flags, dict.clone().unbind()));
+        let old = std::mem::replace(&mut *self.template.lock().unwrap_or_else(|e| e.into_inner()), made);
+        drop(old);
         Ok(dict)
     }
 }
 
-/// The body for the application's result: chunks pulled one `next()` at a
-/// time; one chunk known in advance when `len(result) == 1`.
-fn body(py: Python<'_>, result: &Bound<'_, PyAny>, request: u64) -> Result<Body, AppError> {
-    if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
-        let kind = if result.is_instance_of::<PyString>() {
-            "str"
-        } else {
-            "bytes"
+/// The environ values a template dict was made for.
+#[derive(PartialEq)]
+struct TemplateFlags {
+    version: (u32, u32),
+    url_scheme: String,
+    multithread: bool,
+    multiprocess: bool,
+    run_once: bool,
+    file_wrapper: bool,
+}
+
+/// The key as a Python `str`: interned for the keys most requests have
+/// (their hash is computed once), a new string for the others.
+fn environ_key<'py>(py: Python<'py>, key: &str) -> Bound<'py, PyString> {
+    macro_rules! interned {
+        ($($name:literal),* $(,)?) => {
+            match key {
+                $($name => intern!(py, $name).clone(),)*
+                _ => PyString::new(py, key),
+            }
         };
-        return Err(format!(
-            "the application returned a {kind}, not an iterable of bytes: return [body], a list of one bytes object"
-        )
-        .into());
     }
-    let iterator = result.try_iter().map_err(|error| {
+    interned!(
+        "REQUEST_METHOD",
+        "SCRIPT_NAME",
+        "PATH_INFO",
+        "QUERY_STRING",
+        "CONTENT_TYPE",
+        "CONTENT_LENGTH",
+        "SERVER_NAME",
+        "SERVER_PORT",
+        "SERVER_PROTOCOL",
+        "SERVER_SOFTWARE",
+        "GATEWAY_INTERFACE",
+        "REMOTE_ADDR",
+        "REMOTE_HOST",
+        "HTTP_HOST",
+        "HTTP_USER_AGENT",
+        "HTTP_ACCEPT",
+        "HTTP_ACCEPT_ENCODING",
+        "HTTP_ACCEPT_LANGUAGE",
+        "HTTP_CONNECTION",
+        "HTTP_COOKIE",
+        "HTTP_REFERER",
+        "HTTP_CACHE_CONTROL",
+        "HTTP_UPGRADE_INSECURE_REQUESTS",
+    )
+}
+
+/// An exact `list` or `tuple` result, copied out in this one acquisition.
+/// It has no `close()`, so the body's end needs no Python.
+fn whole_sequence(py: Python<'_>, result: &Bound<'_, PyAny>, request: u64) -> Result<Body, AppError> {
+    let mut chunks = Vec::new();
+    for item in result.try_iter().map_err(|error| {
         failure(
             request,
             PythonError::new(py, &error, "iter() of the application's result"),
         )
-    })?;
-    // Why: wsgiref computes Content-Length when len(result) == 1
-    // (BaseHandler.set_content_length); a Body made from one value does.
-    if result.len().ok() == Some(1) {
-        let first = next_chunk(py, &iterator, request)?;
-        let second = match first {
-            Some(_) => next_chunk(py, &iterator, request)?,
-            None => None,
-        };
-        return Ok(match (first, second) {
-            (Some(first), None) => Body::from(first),
-            (first, second) => {
-                let known = first.into_iter().chain(second).map(Ok::<Vec<u8>, AppError>);
-                Body::new(known.chain(PythonChunks::new(iterator, request)))
-            }
-        });
+    })? {
+        let item = item.map_err(|error| failure(request, PythonError::new(py, &error, "the response body")))?;
+        let chunk = chunk_bytes(&item);
+        let failed = chunk.is_err();
+        chunks.push(chunk);
+        if failed {
+            // The server stops at the first error; what follows is never sent.
+            break;
+        }
     }
-    Ok(Body::new(PythonChunks::new(iterator, request)))
+    let body = match (chunks.len(), chunks.pop()) {
+        // wsgiref's computed Content-Length for len(result) == 1.
+        (1, Some(only)) => Body::from(only?),
+        (_, last) => Body::new(chunks.into_iter().chain(last)),
+    };
+    Ok(body.on_close(move || drop(unregister(request))))
 }
 
 impl Application for PythonApplication {
@@ -475,6 +637,12 @@ impl Application for PythonApplication {
         }
         called
     }
+
+    /// Attach this thread to Python once, for the worker's whole life, and
+    /// release the GIL at once: see "Threads and the GIL" in the module docs.
+    fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
+        Python::attach(|py| py.detach(serve));
+    }
 }
 
 impl fmt::Debug for PythonApplication {
@@ -483,77 +651,150 @@ impl fmt::Debug for PythonApplication {
     }
 }
 
-/// PEP 3333's `close()` of the returned iterable, run from the body's close step.
-struct Closer {
-    result: Option<Py<PyAny>>,
-    request: u64,
+/// Python objects looked up once, when the application is loaded.
+struct Helpers {
+    /// `contextvars.Context`: a fresh, empty context per request.
+    context_type: Py<PyAny>,
+    /// The built-ins `iter`, `next` and `getattr`, called through `Context.run`
+    /// or with a default (which raises no exception on a miss).
+    iter: Py<PyAny>,
+    next: Py<PyAny>,
+    getattr: Py<PyAny>,
+    /// `type(iter([]))` and `type(iter(()))`.
+    list_iterator: Py<PyAny>,
+    tuple_iterator: Py<PyAny>,
+    /// The default `next()` returns at the end (no `StopIteration` is made).
+    end: Py<PyAny>,
 }
 
-impl Closer {
-    fn close(mut self) {
-        if let Some(result) = self.result.take() {
-            Python::attach(|py| {
-                let result = result.into_bound(py);
-                match result.hasattr("close") {
-                    Ok(true) => {
-                        if let Err(error) = result.call_method0("close") {
-                            log::error!("{}", PythonError::new(py, &error, "close() of the response body"));
-                        }
-                    }
-                    Ok(false) => {}
-                    Err(error) => log::error!("{}", PythonError::new(py, &error, "close() of the response body")),
-                }
-                // Why inside attach: the last references go while the GIL is held.
-                drop(result);
-            });
+impl Helpers {
+    fn new(py: Python<'_>) -> PyResult<Helpers> {
+        let builtins = py.import("builtins")?;
+        Ok(Helpers {
+            context_type: py.import("contextvars")?.getattr("Context")?.unbind(),
+            iter: builtins.getattr("iter")?.unbind(),
+            next: builtins.getattr("next")?.unbind(),
+            getattr: builtins.getattr("getattr")?.unbind(),
+            list_iterator: PyList::empty(py).try_iter()?.get_type().into_any().unbind(),
+            tuple_iterator: PyTuple::empty(py).try_iter()?.get_type().into_any().unbind(),
+            end: builtins.getattr("object")?.call0()?.unbind(),
+        })
+    }
+
+    /// `getattr(object, name, None)`: on CPython 3.11 this raises no
+    /// `AttributeError` internally for ordinary objects, where `hasattr`
+    /// makes and clears one on every miss.
+    fn optional_attribute(
+        &self,
+        py: Python<'_>,
+        object: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyString>,
+    ) -> Option<Py<PyAny>> {
+        let value = self.getattr.bind(py).call1((object, name, py.None())).ok()?;
+        (!value.is_none()).then(|| value.unbind())
+    }
+}
+
+/// What is left of a response after the first acquisition: its context,
+/// its iterator until the end, and its `close()` until called.
+struct PythonResponse {
+    request: u64,
+    context: Option<Py<PyAny>>,
+    iterator: Option<Py<PyAny>>,
+    close: Option<Py<PyAny>>,
+    /// A non-empty chunk was given to the server, which writes each chunk
+    /// before asking for the next: the response head is on the wire.
+    data_handed_out: bool,
+}
+
+impl PythonResponse {
+    /// The next chunk, `next()` run in the request's context; `None` at the
+    /// end. After the end or an error the iterator is let go.
+    fn next_chunk(&mut self, py: Python<'_>, helpers: &Helpers) -> Result<Option<Vec<u8>>, AppError> {
+        let (Some(context), Some(iterator)) = (&self.context, &self.iterator) else {
+            return Ok(None);
+        };
+        let end = helpers.end.bind(py);
+        let next = context
+            .bind(py)
+            .call_method1(intern!(py, "run"), (helpers.next.bind(py), iterator.bind(py), end));
+        let chunk = match next {
+            Ok(item) if item.is(end) => Ok(None),
+            Ok(item) => chunk_bytes(&item).map(Some),
+            Err(error) => Err(failure(self.request, PythonError::new(py, &error, "the response body"))),
+        };
+        if !matches!(chunk, Ok(Some(_))) {
+            self.iterator = None;
+            if self.close.is_none() {
+                // Nothing left to run in the context: let it go while the GIL is held.
+                self.context = None;
+            }
+        }
+        chunk
+    }
+
+    /// PEP 3333's `close()`, in the request's context; at most once. The
+    /// Python references go while the GIL is held.
+    fn close(&mut self, py: Python<'_>) {
+        self.iterator = None;
+        let context = self.context.take();
+        if let (Some(close), Some(context)) = (self.close.take(), context) {
+            if let Err(error) = context.bind(py).call_method1(intern!(py, "run"), (close,)) {
+                log::error!("{}", PythonError::new(py, &error, "close() of the response body"));
+            }
+        }
+    }
+
+    /// The body's close hook: `close()` if the iteration did not already
+    /// call it, then the request's state goes.
+    fn finish(&mut self) {
+        if self.context.is_some() {
+            Python::attach(|py| self.close(py));
         }
         drop(unregister(self.request));
     }
 }
 
-/// The body's iterator: one `next()` of the Python iterator per chunk, the
-/// GIL held only for that call.
+/// The body after its first chunks: one `next()` per chunk, each in its
+/// own acquisition of the GIL. Where the iteration ends (or fails), the
+/// same acquisition calls `close()` when the response head is already sent,
+/// so that a streamed body costs no extra acquisition at its end.
 struct PythonChunks {
-    iterator: Option<Py<PyIterator>>,
-    request: u64,
-}
-
-impl PythonChunks {
-    fn new(iterator: Bound<'_, PyIterator>, request: u64) -> PythonChunks {
-        PythonChunks {
-            iterator: Some(iterator.unbind()),
-            request,
-        }
-    }
+    response: Option<Rc<RefCell<PythonResponse>>>,
+    helpers: Arc<Helpers>,
 }
 
 impl Iterator for PythonChunks {
     type Item = Result<Vec<u8>, AppError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let iterator = self.iterator.take()?;
-        let request = self.request;
-        let (next, iterator) = Python::attach(|py| {
-            let next = next_chunk(py, iterator.bind(py), request);
-            // Why here: after the last chunk or an error, the iterator goes
-            // while the GIL is held.
-            let keep = matches!(next, Ok(Some(_))).then_some(iterator);
-            (next, keep)
+        let shared = self.response.as_ref()?;
+        let mut response = shared.borrow_mut();
+        let next = Python::attach(|py| {
+            let next = response.next_chunk(py, &self.helpers);
+            match &next {
+                Ok(Some(chunk)) => response.data_handed_out |= !chunk.is_empty(),
+                // Why not close after an empty body: wsgiref closes after
+                // finish_content() sent the head; our close hook does too.
+                Ok(None) if response.data_handed_out => response.close(py),
+                Ok(None) => {}
+                // PEP 3333: close() when iteration failed, before the error page.
+                Err(_) => response.close(py),
+            }
+            next
         });
-        self.iterator = iterator;
+        drop(response);
+        if !matches!(next, Ok(Some(_))) {
+            self.response = None;
+        }
         next.transpose()
     }
 }
 
-/// One chunk of the body, copied out of Python; `None` at the end.
-fn next_chunk(py: Python<'_>, iterator: &Bound<'_, PyIterator>, request: u64) -> Result<Option<Vec<u8>>, AppError> {
-    let mut iterator = iterator.clone();
-    let Some(item) = iterator.next() else {
-        return Ok(None);
-    };
-    let item = item.map_err(|error| failure(request, PythonError::new(py, &error, "the response body")))?;
+/// One item of the body as bytes; any other type is an error that says so.
+fn chunk_bytes(item: &Bound<'_, PyAny>) -> Result<Vec<u8>, AppError> {
     if let Ok(bytes) = item.cast::<PyBytes>() {
-        return Ok(Some(bytes.as_bytes().to_vec()));
+        return Ok(bytes.as_bytes().to_vec());
     }
     let shown = item.repr().map(|repr| short(&repr.to_string())).unwrap_or_default();
     let type_name = item.get_type().qualname().map(|n| n.to_string()).unwrap_or_default();
