@@ -594,6 +594,8 @@ fn flask_app_matches_cpython() {
             ("download", get("/download")),
             ("404 from the app", get("/missing-page")),
             ("404 from Flask", get("/no/such/page")),
+            ("stream_with_context", get("/stream-with-context")),
+            ("teardowns so far", get("/teardowns")),
         ],
     );
     assert_eq!(responses[0].text(), "Hello from Flask\n");
@@ -616,6 +618,30 @@ fn flask_app_matches_cpython() {
         Some("attachment; filename=data.txt")
     );
     assert_eq!(responses[7].status, "404 NOT FOUND");
+    // stream_with_context needs the request's context in every next().
+    assert_eq!(
+        responses[8].text(),
+        "/stream-with-context line 1\n/stream-with-context line 2\n/stream-with-context line 3\n"
+    );
+    // The 8 requests before it tore down once each; Flask 3.1 itself tears
+    // a stream_with_context request down twice (its own test client counts
+    // the same, and so did CPython's wsgiref just above).
+    assert_eq!(responses[9].text(), "10\n");
+}
+
+#[test]
+fn flask_tears_each_request_down_once_and_streams_in_context_without_errors() {
+    let server = ServerProcess::ours("flask_app:app", PYTHON_DIR, Some(venv::python_venv()));
+    for path in ["/", "/json", "/stream", "/no/such/page", "/missing-page"] {
+        server.request(&get(path));
+    }
+    assert_eq!(server.request(&get("/teardowns")).text(), "5\n");
+    for _ in 0..3 {
+        let streamed = server.request(&get("/stream-with-context"));
+        assert_eq!(streamed.text().lines().count(), 3, "{}", server.stderr());
+    }
+    // No "Working outside of request context" or any other error.
+    assert_clean_log(&server, "flask_app:app");
 }
 
 #[test]
@@ -646,4 +672,88 @@ fn django_project_matches_cpython() {
     assert_eq!(responses[3].text(), "line 1\nline 2\nline 3\nline 4\nline 5\n");
     assert_eq!(responses[4].text(), "body { color: teal; }\n");
     assert_eq!(responses[5].status, "404 Not Found");
+}
+
+// ---------------------------------------------------------------------------
+// One context per request
+
+const PROBE_ANSWER: &str = "call saw <unset>\nnext 2 saw set in call\nnext 3 saw set in next 2\nnext 4 saw set in next 3\n";
+
+#[test]
+fn context_variables_persist_through_call_next_and_close_as_under_cpython() {
+    for spec in ["bare_apps:context_probe", "bare_apps:context_probe_generator"] {
+        let responses = compare_with_cpython(
+            spec,
+            PYTHON_DIR,
+            None,
+            &[("probe", get("/")), ("report", get("/?report"))],
+        );
+        assert_eq!(responses[0].text(), PROBE_ANSWER, "{spec}");
+        assert_eq!(responses[1].text(), "close saw: set in next 4\n", "{spec}");
+    }
+}
+
+#[test]
+fn each_request_gets_a_fresh_context_and_a_worker_keeps_its_thread_locals() {
+    // One worker, so that every request runs on the same thread.
+    let mut command = our_command("bare_apps:carry_over", PYTHON_DIR, None);
+    command.args(["--min-threads", "1", "--max-threads", "1"]);
+    let server = ServerProcess::start(command, "ours carry_over");
+    let answers: Vec<String> = (0..3).map(|_| server.request(&get("/")).text()).collect();
+    let thread = answers[0].split(' ').nth(1).unwrap_or_default().to_string();
+    for (number, answer) in answers.iter().enumerate() {
+        // threading.local lives as long as the worker; ContextVars start empty.
+        assert_eq!(
+            answer,
+            &format!("thread {thread} local {} context 1", number + 1),
+            "all answers: {answers:?}"
+        );
+    }
+    assert_clean_log(&server, "carry_over");
+}
+
+#[test]
+fn the_context_probe_behaves_the_same_in_this_process() {
+    // handle_request on the calling thread, not a pool worker.
+    let server = wsgiref::make_server("127.0.0.1", 0, bare("context_probe")).unwrap();
+    let address = server.server_address();
+    let client = std::thread::spawn(move || common::send(address, &get("/")));
+    server.handle_request().unwrap();
+    let response = Response::parse(&client.join().unwrap());
+    assert_eq!(response.text(), PROBE_ANSWER);
+}
+
+#[test]
+fn django_closes_the_connection_its_view_used_and_holds_no_more_descriptors() {
+    let venv = venv::python_venv();
+    let server = ServerProcess::ours("mysite.wsgi:application", DJANGO_DIR, Some(venv));
+    let report = |server: &ServerProcess| {
+        let response = server.request(&get("/db-report"));
+        assert_eq!(response.status, "200 OK", "{}", server.stderr());
+        response.text()
+    };
+    let descriptors = |report: &str| -> usize {
+        report
+            .split("\"open_descriptors\": ")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|count| count.parse().ok())
+            .unwrap_or_else(|| panic!("no count in {report}"))
+    };
+    assert_eq!(server.request(&get("/db")).text(), "ok\n");
+    let first = report(&server);
+    assert!(
+        first.contains("\"closed\": true") && first.contains("\"same_connection\": true"),
+        "request_finished saw another connection, or left it open: {first}"
+    );
+    for _ in 0..200 {
+        assert_eq!(server.request(&get("/db")).status, "200 OK");
+    }
+    let after = report(&server);
+    assert!(after.contains("\"same_connection\": true"), "{after}");
+    assert!(
+        descriptors(&after) <= descriptors(&first),
+        "descriptors grew from {first} to {after}"
+    );
+    assert_clean_log(&server, "django /db");
 }

@@ -210,3 +210,83 @@ def read_stashed(environ, start_response):
     del old
     start_response("200 OK", [("Content-Type", "text/plain")])
     return ["\n".join(outcomes).encode("utf-8")]
+
+
+# --- One context per request (tests/python.rs, "context" tests) ---------------
+
+import contextvars
+import threading
+
+PROBE = contextvars.ContextVar("probe", default="<unset>")
+CLOSE_SAW = []
+
+
+class _ProbeBody:
+    """A response body that reads and changes PROBE in each next() and reads
+    it in close(), as Flask's stream_with_context and Django's
+    request_finished depend on."""
+
+    def __init__(self, call_saw):
+        self.call_saw = call_saw
+        self.step = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self.step += 1
+        if self.step == 1:
+            return ("call saw %s\n" % self.call_saw).encode("ascii")
+        if self.step > 4:
+            raise StopIteration
+        saw = PROBE.get()
+        PROBE.set("set in next %d" % self.step)
+        return ("next %d saw %s\n" % (self.step, saw)).encode("ascii")
+
+    def close(self):
+        CLOSE_SAW.append(PROBE.get())
+
+
+def context_probe(environ, start_response):
+    """GET / sets PROBE in the call; GET /?report shows what each close() saw."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    if environ.get("QUERY_STRING") == "report":
+        return [("close saw: %s\n" % ", ".join(CLOSE_SAW)).encode("ascii")]
+    call_saw = PROBE.get()
+    PROBE.set("set in call")
+    return _ProbeBody(call_saw)
+
+
+def context_probe_generator(environ, start_response):
+    """The same probe as a generator: its frames run in the caller's context."""
+    if environ.get("QUERY_STRING") == "report":
+        return context_probe(environ, start_response)
+    call_saw = PROBE.get()
+    PROBE.set("set in call")
+    start_response("200 OK", [("Content-Type", "text/plain")])
+
+    def lines():
+        yield ("call saw %s\n" % call_saw).encode("ascii")
+        try:
+            for step in (2, 3, 4):
+                saw = PROBE.get()
+                PROBE.set("set in next %d" % step)
+                yield ("next %d saw %s\n" % (step, saw)).encode("ascii")
+        finally:
+            CLOSE_SAW.append(PROBE.get())
+
+    return lines()
+
+
+LOCAL = threading.local()
+COUNTER = contextvars.ContextVar("counter", default=0)
+
+
+def carry_over(environ, start_response):
+    """What one request leaves for the next on the same thread: a
+    threading.local counter and a ContextVar counter, both incremented."""
+    LOCAL.count = getattr(LOCAL, "count", 0) + 1
+    COUNTER.set(COUNTER.get() + 1)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    text = "thread %d local %d context %d" % (threading.get_ident(), LOCAL.count, COUNTER.get())
+    return [text.encode("ascii")]

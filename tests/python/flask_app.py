@@ -1,8 +1,9 @@
 """A small Flask application for tests/python.rs: a page, a form POST, a
-multipart upload, a JSON response, a streamed response and a file download."""
+multipart upload, a JSON response, a streamed response and a file download;
+a response streamed with the request context, and a count of teardowns."""
 import os
 
-from flask import Flask, Response, jsonify, request, send_file
+from flask import Flask, Response, jsonify, request, send_file, stream_with_context
 
 app = Flask(__name__)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,3 +49,28 @@ def download():
 @app.get("/missing-page")
 def missing():
     return "nothing here\n", 404
+
+
+@app.get("/stream-with-context")
+def stream_in_context():
+    """Reads `request` while streaming: needs the request context in every next()."""
+
+    def lines():
+        for number in range(1, 4):
+            yield "%s line %d\n" % (request.path, number)
+
+    return Response(stream_with_context(lines()), mimetype="text/plain")
+
+
+TEARDOWNS = {"count": 0}
+
+
+@app.teardown_request
+def count_teardown(error):
+    TEARDOWNS["count"] += 1
+
+
+@app.get("/teardowns")
+def teardowns():
+    """Teardowns run so far (this request's runs after the answer)."""
+    return "%d\n" % TEARDOWNS["count"]
