@@ -815,6 +815,10 @@ pub fn write_error_response(out: &mut impl Write, error: &RequestError, server_s
     Ok(body.len() as u64)
 }
 
+/// The log target of the access log lines: turn them off with a filter on
+/// it (`RUST_LOG=info,wsgiref::access=off`, or `wsgiref --no-access-log`).
+pub const ACCESS_LOG_TARGET: &str = "wsgiref::access";
+
 /// Log one access-log line at `info` level, target `wsgiref::access`, in
 /// `BaseHTTPRequestHandler.log_message` form:
 /// `127.0.0.1 - - [22/Nov/2026 18:16:30] "GET /xyz?abc HTTP/1.1" 200 1234`.
@@ -832,9 +836,14 @@ pub fn write_error_response(out: &mut impl Write, error: &RequestError, server_s
 ///
 /// Mirrors `http.server.BaseHTTPRequestHandler.log_request`.
 pub fn log_request(client_address: &str, request_line: &str, status: u16, size: Option<u64>) {
+    // Why ask first: formatting the date and the line costs more than the
+    // question, and the log may be off (`wsgiref --no-access-log`).
+    if !log::log_enabled!(target: ACCESS_LOG_TARGET, log::Level::Info) {
+        return;
+    }
     let size = size.map_or("-".to_string(), |size| size.to_string());
     log::info!(
-        target: "wsgiref::access",
+        target: ACCESS_LOG_TARGET,
         status = status;
         "{client_address} - - [{}] \"{}\" {status} {size}",
         log_date_time_string(SystemTime::now()),

@@ -55,6 +55,10 @@ Options:
                  URL prefix of --static files [default: /static/]; / serves
                  only the files
   -q, --quiet    Print only the `Serving HTTP on ...` line at start
+  --no-access-log
+                 Do not log each request (uvicorn's name for it; gunicorn
+                 and granian log none unless asked). Warnings and errors
+                 are still logged
   --color WHEN   Colour the access log by status: auto (when stderr is a
                  terminal and NO_COLOR is unset), always, never [default: auto]
   --reload       Restart the server when a source file changes under the
@@ -67,7 +71,8 @@ Options:
                  Directory to watch for --reload (repeatable) [default: .]
 
 Limits (defaults in parentheses; see wsgiref::ServerConfig):
-  --min-threads N              Worker threads started at once (8)
+  --min-threads N              Worker threads started at once (8; with --python,
+                               the number of cores, 2 to 8: workers share one GIL)
   --max-threads N              Most worker threads (64)
   --backlog N                  Connections the kernel queues for a free worker (1024)
   --max-request-line-bytes N   Longest request line; longer gets 414 (8192)
@@ -102,6 +107,10 @@ struct Args {
     static_dir: Option<PathBuf>,
     static_url: String,
     quiet: bool,
+    /// `--no-access-log` clears it.
+    access_log: bool,
+    /// Whether `--min-threads` was given (else `--python` picks its own).
+    min_threads_given: bool,
     colour: Colour,
     reload: bool,
     reload_dirs: Vec<PathBuf>,
@@ -123,6 +132,8 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
         static_dir: None,
         static_url: "/static/".to_string(),
         quiet: false,
+        access_log: true,
+        min_threads_given: false,
         colour: Colour::Auto,
         reload: false,
         reload_dirs: Vec::new(),
@@ -151,10 +162,14 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
             Long("static") => args.static_dir = Some(parser.value()?.into()),
             Long("static-url") => args.static_url = parser.value()?.string()?,
             Short('q') | Long("quiet") => args.quiet = true,
+            Long("no-access-log") => args.access_log = false,
             Long("color") | Long("colour") => args.colour = Colour::parse(&parser.value()?.string()?)?,
             Long("reload") => args.reload = true,
             Long("reload-dir") => args.reload_dirs.push(parser.value()?.into()),
-            Long("min-threads") => config.min_threads = parser.value()?.parse()?,
+            Long("min-threads") => {
+                config.min_threads = parser.value()?.parse()?;
+                args.min_threads_given = true;
+            }
             Long("max-threads") => config.max_threads = parser.value()?.parse()?,
             Long("backlog") => args.backlog = parser.value()?.parse()?,
             Long("max-request-line-bytes") => config.max_request_line_bytes = parser.value()?.parse()?,
@@ -231,6 +246,18 @@ fn python_application(spec: &str, pythonpath: &std::path::Path) -> Result<Box<dy
     }
 }
 
+/// The workers a Python application starts with: see
+/// `wsgiref::python::default_min_threads`.
+#[cfg(feature = "python")]
+fn python_min_threads() -> usize {
+    wsgiref::python::default_min_threads()
+}
+
+#[cfg(not(feature = "python"))]
+fn python_min_threads() -> usize {
+    ServerConfig::default().min_threads
+}
+
 #[cfg(not(feature = "python"))]
 fn python_application(_spec: &str, _pythonpath: &std::path::Path) -> Result<Box<dyn Application>, String> {
     Err(
@@ -252,7 +279,7 @@ fn main() -> ExitCode {
     if args.reload && !reloader_child {
         return reload::run(&args.reload_dirs, args.config.shutdown_grace);
     }
-    logging::init(args.colour.enabled(std::io::stderr().is_terminal()));
+    logging::init(args.colour.enabled(std::io::stderr().is_terminal()), args.access_log);
     let application = match application(&args) {
         Ok(application) => application,
         Err(message) => {
@@ -264,7 +291,11 @@ fn main() -> ExitCode {
         say!("wsgiref: {message}");
         return ExitCode::FAILURE;
     }
-    let server = match WsgiServer::with_config(&args.host, args.port, application, args.config.clone()) {
+    let mut config = args.config.clone();
+    if args.app == "python" && !args.min_threads_given {
+        config.min_threads = python_min_threads();
+    }
+    let server = match WsgiServer::with_config(&args.host, args.port, application, config) {
         Ok(server) => server,
         Err(error) => {
             say!(

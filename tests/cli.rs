@@ -93,7 +93,16 @@ fn help_explains_every_option() {
         .unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for option in ["--host", "--port", "--once", "--app", "demo", "hello", "echo"] {
+    for option in [
+        "--host",
+        "--port",
+        "--once",
+        "--app",
+        "demo",
+        "hello",
+        "echo",
+        "--no-access-log",
+    ] {
         assert!(help.contains(option), "--help does not mention {option}");
     }
 }
@@ -186,4 +195,41 @@ fn backlog_lets_many_clients_wait_for_a_worker() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn no_access_log_leaves_out_the_request_lines() {
+    for rust_log in [None, Some("info")] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wsgiref"));
+        command.args(["--port", "0", "--once", "--no-access-log", "--app", "hello"]);
+        if let Some(filter) = rust_log {
+            command.env("RUST_LOG", filter);
+        }
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line
+            .split(" port ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(" ...\n")
+            .parse()
+            .unwrap();
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let (head, _) = split_response(&common::send(address, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assert_eq!(status(&head), 200);
+        wait_with_timeout(&mut child, Duration::from_secs(10)).expect("--once exits");
+        let mut log = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+        assert!(!log.contains("\"GET / HTTP/1.1\""), "RUST_LOG={rust_log:?}: {log}");
+    }
+    // And the same server without the flag does log the line.
+    let (mut child, address) = start(&["--port", "0", "--once", "--app", "hello"]);
+    common::send(address, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    wait_with_timeout(&mut child, Duration::from_secs(10)).expect("--once exits");
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    assert!(log.contains("\"GET / HTTP/1.1\" 200 13"), "{log}");
 }

@@ -677,7 +677,8 @@ fn django_project_matches_cpython() {
 // ---------------------------------------------------------------------------
 // One context per request
 
-const PROBE_ANSWER: &str = "call saw <unset>\nnext 2 saw set in call\nnext 3 saw set in next 2\nnext 4 saw set in next 3\n";
+const PROBE_ANSWER: &str =
+    "call saw <unset>\nnext 2 saw set in call\nnext 3 saw set in next 2\nnext 4 saw set in next 3\n";
 
 #[test]
 fn context_variables_persist_through_call_next_and_close_as_under_cpython() {

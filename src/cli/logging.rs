@@ -59,12 +59,17 @@ pub fn status_style(status: u64) -> Option<&'static str> {
 }
 
 /// Install env_logger at `info` (unless `RUST_LOG` says otherwise), with
-/// the access log in Python's form and, when `colour`, ANSI colours.
-pub fn init(colour: bool) {
+/// the access log in Python's form (none when not `access_log`) and, when
+/// `colour`, ANSI colours.
+pub fn init(colour: bool, access_log: bool) {
     use env_logger::Env;
-    env_logger::Builder::from_env(Env::default().default_filter_or("info"))
+    let mut builder = env_logger::Builder::from_env(Env::default().default_filter_or("info"));
+    if !access_log {
+        builder.filter_module(wsgiref::http::ACCESS_LOG_TARGET, log::LevelFilter::Off);
+    }
+    builder
         .format(move |out, record| {
-            if record.target() == "wsgiref::access" {
+            if record.target() == wsgiref::http::ACCESS_LOG_TARGET {
                 // The status travels as a key-value (see wsgiref::http::log_request).
                 let status = record
                     .key_values()
