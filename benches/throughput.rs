@@ -4,9 +4,11 @@
 //! Run: `cargo bench --bench throughput` (add `-- --quick` for one short
 //! run per point, and/or workload names such as `-- hello upload` to run
 //! only those). Needs `wrk` (`apt-get install wrk`) and `python3`.
-//! With `--features python` it adds rows for a Python "hello" application
-//! under our server, CPython's wsgiref and gunicorn (workload name `python
-//! hello`; see `mod python`).
+//! With `--features python` it adds rows for three Python applications
+//! (a bare hello, a Flask page, a Django view) under our server, granian,
+//! gunicorn and CPython's wsgiref, access logs off (workload names `python
+//! hello`, `python flask`, `python django`, or `python` for all three; see
+//! `mod python`).
 //!
 //! Each point starts a fresh server (ours: the release `wsgiref` binary;
 //! CPython: `benches/cpython_server.py`), both with the access log on and
@@ -428,7 +430,7 @@ fn main() {
         let _ = std::io::stdout().flush();
     }
     #[cfg(feature = "python")]
-    python::hello_rows(runs, seconds, &log_dir, &filters);
+    python::rows(runs, seconds, &log_dir, &filters);
     let _ = std::fs::remove_dir_all(&log_dir);
 }
 
@@ -468,101 +470,185 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "unknown CPU".to_string())
 }
 
-/// The Python rows (`cargo bench --bench throughput --features python`): the
-/// Python "hello" application `tests/python/hello_app.py` under our server
-/// (`wsgiref --python hello_app:app`), under CPython's wsgiref, and under
-/// gunicorn with one sync worker (installed in the tests' cached virtual
-/// environment, `target/python-venv`), at 16 clients, access logs on. The
-/// RSS column of gunicorn is its master process only.
+/// The Python rows (`cargo bench --bench throughput --features python`):
+/// three Python applications, a bare "hello" (`tests/python/hello_app.py`),
+/// a Flask page and a Django view (the index pages of the tests' Flask app
+/// and Django project), each under four servers: ours (`wsgiref --python`),
+/// granian (1 worker), gunicorn (1 sync worker) and CPython's wsgiref, at
+/// 16 clients, connection per request, with the access log off in every
+/// server. The four servers of a workload run side by side and take turns
+/// (ours, granian, gunicorn, CPython, then again), so that a slow moment of
+/// the machine does not favour one of them; each row is the median of its
+/// runs. Flask, Django, granian and gunicorn come from the tests' cached
+/// virtual environment (`target/python-venv`). CPU ms counts every process
+/// of a server (granian's and gunicorn's workers too); RSS is the first
+/// process's only.
 #[cfg(feature = "python")]
 mod python {
     use super::{Measure, Server, Workload, print_row, run_wrk_on, venv};
-    use std::path::Path;
-    use std::process::Command;
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
     use std::time::Duration;
 
     const PYTHON_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
+    const DJANGO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/django_project");
+    const SERVERS: [&str; 4] = ["ours", "granian", "gunicorn", "CPython"];
 
-    const HELLO: Workload = Workload {
-        name: "python hello",
-        app: "hello_app:app",
-        path: "/",
-        clients: 16,
-        script: None,
-        mib_per_request: 0.0,
-    };
+    /// A Python workload: the wrk side, and where the application lives.
+    struct PythonWorkload {
+        load: Workload,
+        /// The folder put on `sys.path` (and the working directory).
+        dir: &'static str,
+        /// Whether it needs the virtual environment's packages.
+        venv: bool,
+    }
 
-    fn start(which: &str, log_dir: &Path) -> Server {
-        let log = log_dir.join(format!("python-{which}.log"));
+    const fn workload(name: &'static str, app: &'static str) -> Workload {
+        Workload {
+            name,
+            app,
+            path: "/",
+            clients: 16,
+            script: None,
+            mib_per_request: 0.0,
+        }
+    }
+
+    const WORKLOADS: [PythonWorkload; 3] = [
+        PythonWorkload {
+            load: workload("python hello", "hello_app:app"),
+            dir: PYTHON_DIR,
+            venv: false,
+        },
+        PythonWorkload {
+            load: workload("python flask", "flask_app:app"),
+            dir: PYTHON_DIR,
+            venv: true,
+        },
+        PythonWorkload {
+            load: workload("python django", "mysite.wsgi:application"),
+            dir: DJANGO_DIR,
+            venv: true,
+        },
+    ];
+
+    fn start(which: &str, workload: &PythonWorkload, log_dir: &Path) -> Server {
+        let spec = workload.load.app;
+        let log = log_dir.join(format!("python-{which}-{}.log", workload.load.name.replace(' ', "-")));
+        let python: PathBuf = if workload.venv {
+            venv::venv_python()
+        } else {
+            PathBuf::from(venv::base_python())
+        };
         match which {
-            "ours" => Server::start(
-                Command::new(env!("CARGO_BIN_EXE_wsgiref"))
-                    .args(["--python", HELLO.app, "--pythonpath", PYTHON_DIR, "--port", "0"])
-                    .env_remove("VIRTUAL_ENV"),
-                log,
-            ),
+            "ours" => {
+                let mut command = Command::new(env!("CARGO_BIN_EXE_wsgiref"));
+                command
+                    .args(["--python", spec, "--pythonpath", workload.dir, "--port", "0"])
+                    .arg("--no-access-log")
+                    .env_remove("VIRTUAL_ENV");
+                if workload.venv {
+                    command.env("VIRTUAL_ENV", venv::python_venv());
+                }
+                Server::start(&mut command, log)
+            }
             "CPython" => Server::start(
-                Command::new(venv::base_python())
+                Command::new(python)
                     .arg(Path::new(PYTHON_DIR).join("cpython_server.py"))
-                    .args([HELLO.app, PYTHON_DIR]),
+                    .args([spec, workload.dir, "--no-access-log"]),
                 log,
             ),
+            "granian" => {
+                let port = free_port();
+                let mut command = Command::new(venv::venv_python());
+                command
+                    .args(["-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1"])
+                    .args(["--port", &port.to_string(), "--workers", "1", spec])
+                    .current_dir(workload.dir);
+                start_on_port(&mut command, port, log)
+            }
             _ => {
                 let config = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/gunicorn_conf.py");
-                let access_log = log_dir.join("python-gunicorn-access.log");
                 Server::start(
                     Command::new(venv::venv_python())
-                        .args([
-                            "-m",
-                            "gunicorn",
-                            "-c",
-                            config,
-                            "-w",
-                            "1",
-                            "-k",
-                            "sync",
-                            "-b",
-                            "127.0.0.1:0",
-                        ])
-                        .args(["--chdir", PYTHON_DIR, "--access-logfile"])
-                        .arg(access_log)
-                        .arg(HELLO.app),
+                        .args(["-m", "gunicorn", "-c", config, "-w", "1", "-k", "sync"])
+                        .args(["-b", "127.0.0.1:0", "--chdir", workload.dir, spec]),
                     log,
                 )
             }
         }
     }
 
-    /// A fresh server, `runs` wrk runs, the median by requests per second.
-    fn measure(which: &str, runs: usize, seconds: u64, log_dir: &Path) -> Measure {
-        let server = start(which, log_dir);
-        std::thread::sleep(Duration::from_millis(300));
-        let mut measures: Vec<Measure> = (0..runs).map(|_| run_wrk_on(&server, &HELLO, seconds, None)).collect();
-        measures.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
-        let mut median = measures[runs / 2].clone();
-        median.errors = measures.iter().map(|m| m.errors).max().unwrap_or(0);
-        median.timeouts = measures.iter().map(|m| m.timeouts).max().unwrap_or(0);
-        median.peak_rss_kib = server.peak_rss_kib();
-        median
+    /// A port nobody listens on now, for a server that cannot take port 0.
+    fn free_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        listener.local_addr().expect("its address").port()
     }
 
-    pub fn hello_rows(runs: usize, seconds: u64, log_dir: &Path, filters: &[String]) {
-        if !filters.is_empty() && !filters.iter().any(|f| HELLO.name.contains(f.as_str())) {
+    /// Start a server that prints no port line: wait until it accepts.
+    fn start_on_port(command: &mut Command, port: u16, log: PathBuf) -> Server {
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).expect("log file"))
+            .spawn()
+            .expect("start the server");
+        for _ in 0..250 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server { child, port }
+    }
+
+    pub fn rows(runs: usize, seconds: u64, log_dir: &Path, filters: &[String]) {
+        let chosen: Vec<&PythonWorkload> = WORKLOADS
+            .iter()
+            .filter(|w| filters.is_empty() || filters.iter().any(|f| w.load.name.contains(f.as_str())))
+            .collect();
+        if chosen.is_empty() {
             return;
         }
         venv::python_venv(); // made before any clock runs
-        let ours = measure("ours", runs, seconds, log_dir);
-        let cpython = measure("CPython", runs, seconds, log_dir);
-        let gunicorn = measure("gunicorn", runs, seconds, log_dir);
-        let ratio = |other: &Measure| ours.requests_per_second / other.requests_per_second.max(f64::MIN_POSITIVE);
-        print_row(&HELLO, "ours", &ours, Some(ratio(&cpython)));
-        print_row(&HELLO, "CPython", &cpython, None);
-        print_row(&HELLO, "gunicorn", &gunicorn, None);
-        println!(
-            "python hello, 16 clients: ours/CPython wsgiref {:.2}x, ours/gunicorn (1 sync worker) {:.2}x",
-            ratio(&cpython),
-            ratio(&gunicorn)
-        );
+        for workload in chosen {
+            let servers: Vec<Server> = SERVERS.iter().map(|which| start(which, workload, log_dir)).collect();
+            std::thread::sleep(Duration::from_millis(500));
+            let mut measures: Vec<Vec<Measure>> = vec![Vec::new(); SERVERS.len()];
+            for _ in 0..runs {
+                for (server, runs) in servers.iter().zip(&mut measures) {
+                    runs.push(run_wrk_on(server, &workload.load, seconds, None));
+                }
+            }
+            let medians: Vec<Measure> = measures
+                .into_iter()
+                .zip(&servers)
+                .map(|(mut runs, server)| {
+                    runs.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
+                    let mut median = runs[runs.len() / 2].clone();
+                    median.errors = runs.iter().map(|m| m.errors).max().unwrap_or(0);
+                    median.timeouts = runs.iter().map(|m| m.timeouts).max().unwrap_or(0);
+                    median.peak_rss_kib = server.peak_rss_kib();
+                    median
+                })
+                .collect();
+            let ours = medians[0].requests_per_second;
+            let ratio = |other: &Measure| ours / other.requests_per_second.max(f64::MIN_POSITIVE);
+            let cpython = &medians[3];
+            for (which, measure) in SERVERS.iter().zip(&medians) {
+                let shown = (*which == "ours").then(|| ratio(cpython));
+                print_row(&workload.load, which, measure, shown);
+            }
+            println!(
+                "{}, 16 clients: ours/granian {:.2}x, ours/gunicorn {:.2}x, ours/CPython {:.2}x; CPU us per request: ours {:.0}, granian {:.0}",
+                workload.load.name,
+                ratio(&medians[1]),
+                ratio(&medians[2]),
+                ratio(cpython),
+                medians[0].cpu_ms_per_request * 1000.0,
+                medians[1].cpu_ms_per_request * 1000.0,
+            );
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+        }
     }
 }
 

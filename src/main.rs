@@ -71,8 +71,8 @@ Options:
                  Directory to watch for --reload (repeatable) [default: .]
 
 Limits (defaults in parentheses; see wsgiref::ServerConfig):
-  --min-threads N              Worker threads started at once (8; with --python,
-                               the number of cores, 2 to 8: workers share one GIL)
+  --min-threads N              Worker threads started at once (8; 1 with --python:
+                               Python runs one thread at a time)
   --max-threads N              Most worker threads (64)
   --backlog N                  Connections the kernel queues for a free worker (1024)
   --max-request-line-bytes N   Longest request line; longer gets 414 (8192)
@@ -247,10 +247,10 @@ fn python_application(spec: &str, pythonpath: &std::path::Path) -> Result<Box<dy
 }
 
 /// The workers a Python application starts with: see
-/// `wsgiref::python::default_min_threads`.
+/// `wsgiref::python::DEFAULT_MIN_THREADS`.
 #[cfg(feature = "python")]
 fn python_min_threads() -> usize {
-    wsgiref::python::default_min_threads()
+    wsgiref::python::DEFAULT_MIN_THREADS
 }
 
 #[cfg(not(feature = "python"))]

@@ -344,28 +344,33 @@ pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadErro
     })
 }
 
-/// How many worker threads to start for a Python application: the number
-/// of cores, at least 2 and at most 8 (the `wsgiref` command's `--python`
-/// default for [`ServerConfig::min_threads`](crate::ServerConfig::min_threads)).
+/// How many worker threads the `wsgiref` command starts for a Python
+/// application (its `--python` default for
+/// [`ServerConfig::min_threads`](crate::ServerConfig::min_threads)): one.
 ///
-/// Why fewer than the 8 of a Rust application: the workers share one GIL,
-/// and more threads than cores only take turns at it. Measured on 2 cores
-/// (Python hello, 16 clients, `cargo bench --bench throughput --features
-/// python`): 2 workers served about 30% more requests per second than 8,
-/// at two thirds of the CPU time per request. The pool still grows, up to
-/// `max_threads`, when every worker is stuck (slow clients, a view that
-/// waits on a slow service). An application that spends most of its time
-/// waiting on a database or the network may want more: `--min-threads`.
+/// Why one, where a Rust application gets 8: Python code runs one thread
+/// at a time (the GIL), and when two workers take turns at it, every turn
+/// moves the interpreter's objects from one core's cache to the other's
+/// and wakes a sleeping thread. Measured on 2 cores, 16 clients,
+/// connection per request, access log off: one worker served a Flask page
+/// at 8.9k requests/s and 110 µs of CPU per request, two workers 5.6-6.9k
+/// at 150-190 µs; a Django view 7.4-7.7k at 130 µs against 3.8-4.6k at
+/// 230-285 µs; a bare hello about the same either way (36k against
+/// 38-46k, with more spread). The pool still grows, up to `max_threads`,
+/// when every worker is stuck (slow clients, a long stream) or waits with
+/// the CPU idle (a view that waits on a database); see the pool's notes.
+/// `--min-threads` overrides it.
 ///
 /// # Example
 ///
 /// ```
-/// let threads = wsgiref::python::default_min_threads();
-/// assert!((2..=8).contains(&threads));
+/// let config = wsgiref::ServerConfig {
+///     min_threads: wsgiref::python::DEFAULT_MIN_THREADS,
+///     ..wsgiref::ServerConfig::default()
+/// };
+/// assert_eq!(config.min_threads, 1);
 /// ```
-pub fn default_min_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |cores| cores.get().clamp(2, 8))
-}
+pub const DEFAULT_MIN_THREADS: usize = 1;
 
 /// The `wsgiref_rs` module, made once per process.
 fn support_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
