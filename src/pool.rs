@@ -18,11 +18,12 @@
 //!   `serve_forever` looks at the workers 20 times a second
 //!   ([`Workers::adjust`]). When every worker was busy at two looks in a
 //!   row and either no connection finished in between (all are stuck on
-//!   idle or slow clients, or on slow applications) or the process used
-//!   less than half a core since the last look (the workers are waiting,
-//!   for example on a database, not computing; Linux only, from
-//!   `/proc/self/stat`), it starts `min_threads` more, up to `max_threads`,
-//!   so that such clients and applications cannot starve the others. Why
+//!   idle or slow clients, or on slow applications), it starts
+//!   `min_threads` more, up to `max_threads`, so that such clients cannot
+//!   starve the others. When every worker has been busy for 200 ms while
+//!   the process used less than half a core (the workers are waiting, for
+//!   example on a database, not computing; Linux only, from
+//!   `/proc/self/stat`), it doubles them, up to `max_threads`. Why
 //!   not grow whenever all workers are busy: under a CPU-bound load they
 //!   always are, and 64 threads on 2 cores served 7% fewer requests than 8
 //!   (measured). The CPU rule is what lets a Python application start with
@@ -70,6 +71,10 @@ pub(crate) fn on_worker_thread() -> bool {
 
 /// How often `serve_forever` looks at the workers.
 pub(crate) const WATCH_INTERVAL: Duration = Duration::from_millis(50);
+/// How long every worker must have been busy before the CPU time says
+/// whether they wait or compute. Why 200 ms: Linux counts CPU time in
+/// 10 ms ticks, so a shorter span mistakes a busy worker for a waiting one.
+const CPU_WINDOW: Duration = Duration::from_millis(200);
 /// How long the pool looks at its busiest moment before retiring workers.
 const RETIRE_WINDOW: Duration = Duration::from_secs(30);
 /// How long `stop` waits for each wake-up connection.
@@ -117,9 +122,10 @@ pub(crate) struct Workers {
     /// `completed` and "all busy" at the last look, to see whether workers are stuck.
     last_completed: u64,
     all_busy_last_time: bool,
-    /// The process's CPU time at the last look ([`process_cpu_time`]; a
-    /// stand-in clock in tests).
-    last_cpu: Option<Duration>,
+    /// Since when every worker has been busy at every look, and the
+    /// process's CPU time then ([`process_cpu_time`]).
+    all_busy_since: Option<(Instant, Option<Duration>)>,
+    /// [`process_cpu_time`]; a stand-in clock in tests.
     cpu_clock: fn() -> Option<Duration>,
     /// The most workers busy at once since `window_start`.
     peak_busy: usize,
@@ -161,7 +167,7 @@ impl Workers {
             max_threads,
             last_completed: 0,
             all_busy_last_time: false,
-            last_cpu: process_cpu_time(),
+            all_busy_since: None,
             cpu_clock: process_cpu_time,
             peak_busy: 0,
             window_start: Instant::now(),
@@ -171,35 +177,44 @@ impl Workers {
 
     /// Grow or shrink the pool; called every [`WATCH_INTERVAL`]. Starts
     /// `min_threads` more workers (up to `max_threads`) when every worker
-    /// has been busy since the last call and none finished a connection or
-    /// the process used less than half a core;
-    /// every [`RETIRE_WINDOW`], asks the workers beyond the most that were
+    /// has been busy since the last call and none finished a connection;
+    /// doubles them when every worker has been busy for [`CPU_WINDOW`]
+    /// with the process using less than half a core; every
+    /// [`RETIRE_WINDOW`], asks the workers beyond the most that were
     /// busy at once (and beyond `min_threads`) to exit.
     pub(crate) fn adjust(&mut self) {
         let live = self.live_threads();
         let busy = self.shared.busy.load(Ordering::Relaxed);
         self.peak_busy = self.peak_busy.max(busy);
         let all_busy = busy >= live;
+        if !all_busy {
+            self.all_busy_since = None;
+        }
         let completed = self.shared.completed.load(Ordering::Relaxed);
-        let cpu = (self.cpu_clock)();
-        // Less than half a core since the last look: the busy workers wait.
-        let waiting = match (cpu, self.last_cpu) {
-            (Some(now), Some(before)) => now.saturating_sub(before) < WATCH_INTERVAL / 2,
-            _ => false,
-        };
-        self.last_cpu = cpu;
-        let stuck = all_busy && self.all_busy_last_time && (completed == self.last_completed || waiting);
+        let stuck = all_busy && self.all_busy_last_time && completed == self.last_completed;
+        let waiting = all_busy && self.waiting_with_the_cpu_idle();
         self.all_busy_last_time = all_busy;
         self.last_completed = completed;
-        if stuck && live < self.max_threads {
-            let more = self.min_threads.min(self.max_threads - live);
-            log::debug!("every worker is stuck on a connection: starting {more} more");
+        if (stuck || waiting) && live < self.max_threads {
+            // Waiting workers may be many times too few: double them.
+            let step = if waiting {
+                live.max(self.min_threads)
+            } else {
+                self.min_threads
+            };
+            let more = step.min(self.max_threads - live);
+            if waiting {
+                log::debug!("every worker waits with the CPU idle: starting {more} more");
+            } else {
+                log::debug!("every worker is stuck on a connection: starting {more} more");
+            }
             for _ in 0..more {
                 spawn_worker(&self.shared);
             }
             // The new workers are not busy yet: judge again from the next look,
             // and keep them for a whole window.
             self.all_busy_last_time = false;
+            self.all_busy_since = None;
             self.peak_busy = live + more;
             self.window_start = Instant::now();
         }
@@ -208,6 +223,19 @@ impl Workers {
             self.shared.retire.store(live.saturating_sub(needed), Ordering::SeqCst);
             self.peak_busy = busy;
             self.window_start = Instant::now();
+        }
+    }
+
+    /// Whether every worker has been busy for [`CPU_WINDOW`] while the
+    /// process used less than half a core: they wait, they do not compute.
+    /// Called at each look where every worker is busy.
+    fn waiting_with_the_cpu_idle(&mut self) -> bool {
+        let cpu = (self.cpu_clock)();
+        let (since, cpu_then) = *self.all_busy_since.get_or_insert((Instant::now(), cpu));
+        let span = since.elapsed();
+        match (cpu, cpu_then) {
+            (Some(now), Some(then)) if span >= CPU_WINDOW => now.saturating_sub(then) < span / 2,
+            _ => false,
         }
     }
 

@@ -25,13 +25,60 @@
 //! | the returned iterable | iterated one chunk at a time, `bytes` only (a `str` chunk is an error that says so); its `close()` is called on every path; a body with `len() == 1` gets a computed `Content-Length`, as in CPython |
 //! | an exception | our 500 path; the log line has the Python traceback |
 //!
-//! # The GIL
+//! # One context per request
 //!
-//! The GIL is held only while Python code runs: the call of the
-//! application, each `next()` of its body (the chunk is copied into a
-//! `Vec<u8>` before the GIL is released), `close()`. Socket I/O never holds
-//! it: `wsgi.input` reads and `write()` calls release the GIL while they
-//! wait for the client, so requests on other threads go on.
+//! Each request runs in a fresh, empty [`contextvars.Context`]: the call of
+//! the application, every `next()` of its body and its `close()` all run in
+//! that one context (through `Context.run`), whatever the body's type. So a
+//! `ContextVar` set in the application is seen by the body and by
+//! `close()`, as under CPython's wsgiref: Flask's `stream_with_context`
+//! keeps its request context while streaming, and Django's
+//! `request_finished` receiver sees (and closes) the very database
+//! connection the view used.
+//!
+//! What carries over from one request to the next on the same worker
+//! thread:
+//!
+//! | state | carried over? | why |
+//! |---|---|---|
+//! | `ContextVar` values (Flask's and Django's request state, asgiref's `Local`) | no: each request starts with every variable unset | as under Django's runserver and Werkzeug's dev server, which give each request a new thread; a connection or request object cannot leak into the next request |
+//! | `threading.local` values | yes, for the worker's life | one Python thread state per worker (below), as under gunicorn's threads, waitress or mod_wsgi |
+//! | module globals | yes | one interpreter for the whole server |
+//!
+//! CPython's wsgiref, which serves every request on one thread in one
+//! context, carries `ContextVar` values over too; the first request sees
+//! the same as ours (`tests/python.rs` compares them).
+//!
+//! [`contextvars.Context`]: https://docs.python.org/3/library/contextvars.html#contextvars.Context
+//!
+//! # Threads and the GIL
+//!
+//! - **One Python thread state per worker**, for the worker's life
+//!   ([`Application::run_worker`]): the worker attaches to Python once,
+//!   then releases the GIL at once. Why: attaching a thread that has no
+//!   thread state creates one (and a 16 KiB frame stack) and deletes it on
+//!   release; doing that per request cost more than the request's Python.
+//!   A retiring worker deletes its thread state. [`WsgiServer::handle_request`](crate::WsgiServer::handle_request)
+//!   does the same around its one connection.
+//! - **The GIL is held only while Python code runs**, and as few times as
+//!   a response allows: an exact `list` or `tuple` result is copied out in
+//!   the same acquisition as the call (one per request); other bodies give
+//!   their first chunk there too (the server would ask for it next
+//!   anyway), then one acquisition per further chunk, and `close()` runs in
+//!   the acquisition that ends the iteration once the response head is on
+//!   the wire (else in one of its own, after the head is sent, as
+//!   wsgiref's `close()` after `finish_content()`). A list or tuple
+//!   iterator (Django's `HttpResponse` returns one) is read to its end in
+//!   the first acquisition: it runs no code and cannot block.
+//! - **Socket I/O never holds the GIL**: `wsgi.input` reads and `write()`
+//!   calls release it while they wait for the client, so requests on other
+//!   threads go on.
+//! - **One worker to start with** ([`DEFAULT_MIN_THREADS`]): workers taking
+//!   turns at the GIL cost more than they overlap; the pool adds workers
+//!   when they are stuck or wait with the CPU idle.
+//! - `close` and `__len__` are looked up with `getattr(obj, name, None)`,
+//!   which on CPython 3.11 makes no `AttributeError` for a missing name
+//!   (`hasattr` makes and clears one).
 //!
 //! # Design notes
 //!
