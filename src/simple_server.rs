@@ -63,12 +63,16 @@ pub const SERVER_SOFTWARE: &str = concat!("WSGIServer/0.2 wsgiref-rs/", env!("CA
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Worker threads started by `serve_forever`. Default 8: enough to keep
-    /// 2 cores busy with short requests (measured).
+    /// 2 cores busy with short requests (measured). For a Python
+    /// application the `wsgiref` command starts
+    /// `wsgiref::python::DEFAULT_MIN_THREADS`
+    /// (1) instead: Python runs one thread at a time.
     pub min_threads: usize,
     /// Most worker threads, hence most connections handled at once. Default
     /// 64. Workers beyond `min_threads` start only when every worker is
     /// stuck (idle or slow clients, slow applications: no connection
-    /// finished in 50 ms); every 30 s the pool shrinks back to the most
+    /// finished in 50 ms) or has been busy for 200 ms with the process using
+    /// less than half a core (Linux); every 30 s the pool shrinks back to the most
     /// workers that were busy at once (at least `min_threads`). Connections
     /// beyond the workers wait in the listen backlog (see
     /// [`WsgiServer::socket`]).

@@ -102,7 +102,7 @@ pub trait Application: Send + Sync {
     /// its close hooks happen inside `serve`. An implementation must call
     /// `serve` exactly once, on the calling thread.
     ///
-    /// Why it exists: [`PythonApplication`](crate::python::PythonApplication)
+    /// Why it exists: `wsgiref::python::PythonApplication` (the `python` feature)
     /// keeps one Python thread state per worker for the worker's life,
     /// instead of creating and deleting one per request. Middleware that
     /// wraps another application should forward it (the middleware of this
