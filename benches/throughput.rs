@@ -269,13 +269,20 @@ http {{ access_log {dir}/nginx-access.log; keepalive_timeout 0;
         .stderr(Stdio::null())
         .spawn()
         .expect("start nginx");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
+    Server::when_listening(child, port)
+}
+
+impl Server {
+    /// A server that prints no port line: wait (up to 5 s) until it accepts.
+    fn when_listening(child: Child, port: u16) -> Server {
+        for _ in 0..250 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        Server { child, port }
     }
-    Server { child, port }
 }
 
 fn nginx_path() -> Option<PathBuf> {
@@ -592,13 +599,7 @@ mod python {
             .stderr(std::fs::File::create(log).expect("log file"))
             .spawn()
             .expect("start the server");
-        for _ in 0..250 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Server { child, port }
+        Server::when_listening(child, port)
     }
 
     pub fn rows(runs: usize, seconds: u64, log_dir: &Path, filters: &[String]) {
