@@ -489,10 +489,12 @@ mod tests {
     fn workers_that_make_progress_while_the_cpu_idles_get_help() {
         // A handler that waits (as on a database) and finishes often enough
         // that the stuck rule alone would never grow the pool.
-        let (mut workers, address, _listener) = pool(1, 3, Duration::from_millis(15));
+        let (mut workers, address, _listener) = pool(1, 3, Duration::from_millis(30));
         workers.cpu_clock = idle_cpu;
-        let clients: Vec<_> = (0..4)
-            .map(|_| thread::spawn(move || (0..20).for_each(|_| assert_eq!(fetch(address), "ok"))))
+        // More clients than workers, for up to 6 x 30 x 30 ms = 5.4 s: the
+        // one worker always has the next connection waiting.
+        let clients: Vec<_> = (0..6)
+            .map(|_| thread::spawn(move || (0..30).for_each(|_| assert_eq!(fetch(address), "ok"))))
             .collect();
         while workers.live_threads() < 3 && clients.iter().any(|client| !client.is_finished()) {
             thread::sleep(WATCH_INTERVAL);
