@@ -498,14 +498,16 @@ impl PythonApplication {
         if result.is_exact_instance_of::<PyList>() || result.is_exact_instance_of::<PyTuple>() {
             return whole_sequence(py, result, request);
         }
-        let helpers = &self.helpers;
         let mut response = PythonResponse {
             request,
+            helpers: Arc::clone(&self.helpers),
             context: Some(context.clone().unbind()),
+            result: Some(result.clone().unbind()),
             iterator: None,
-            close: helpers.optional_attribute(py, result, intern!(py, "close")),
+            finished: false,
             data_handed_out: false,
         };
+        let helpers = &self.helpers;
         let iterator = match context.call_method1(intern!(py, "run"), (helpers.iter.bind(py), result)) {
             Ok(iterator) => iterator,
             Err(error) => {
@@ -519,8 +521,7 @@ impl PythonApplication {
         };
         // Why: wsgiref computes Content-Length when len(result) == 1
         // (BaseHandler.set_content_length); a Body made from one value does.
-        let one_block =
-            helpers.optional_attribute(py, result, intern!(py, "__len__")).is_some() && result.len().ok() == Some(1);
+        let one_block = helpers.length_in(&context, result) == Some(1);
         let iterator_type = iterator.get_type();
         // A list or tuple iterator (Django's HttpResponse gives one) runs no
         // code and cannot block: read it to its end now.
@@ -536,28 +537,32 @@ impl PythonApplication {
         };
         let mut taken = Vec::new();
         while taken.len() < wanted {
-            match response.next_chunk(py, helpers) {
-                Ok(Some(chunk)) => taken.push(chunk),
+            match response.next_chunk(py) {
+                Ok(Some(chunk)) => taken.push(Ok(chunk)),
                 Ok(None) => break,
-                Err(error) => {
+                Err(error) if taken.is_empty() => {
                     // PEP 3333: close() even when iteration failed; nothing was sent yet.
                     response.close(py);
                     return Err(error);
                 }
+                Err(error) => {
+                    // As under wsgiref: what came before is sent, then the response is cut.
+                    taken.push(Err(error));
+                    break;
+                }
             }
         }
-        response.data_handed_out = taken.iter().any(|chunk| !chunk.is_empty());
-        let finished = response.iterator.is_none();
+        response.data_handed_out = taken.iter().any(|chunk| matches!(chunk, Ok(data) if !data.is_empty()));
+        let finished = response.finished;
         let response = Rc::new(RefCell::new(response));
         let closing = Rc::clone(&response);
         let body = match (one_block && finished, taken.len()) {
-            (true, 1) => Body::from(taken.pop().unwrap_or_default()),
+            (true, 1) => Body::from(taken.pop().and_then(Result::ok).unwrap_or_default()),
             _ => {
                 let rest = PythonChunks {
                     response: (!finished).then_some(response),
-                    helpers: Arc::clone(&self.helpers),
                 };
-                Body::new(taken.into_iter().map(Ok).chain(rest))
+                Body::new(taken.into_iter().chain(rest))
             }
         };
         Ok(body.on_close(move || closing.borrow_mut().finish()))
@@ -756,39 +761,47 @@ impl Helpers {
         })
     }
 
-    /// `getattr(object, name, None)`: on CPython 3.11 this raises no
-    /// `AttributeError` internally for ordinary objects, where `hasattr`
-    /// makes and clears one on every miss.
-    fn optional_attribute(
-        &self,
-        py: Python<'_>,
-        object: &Bound<'_, PyAny>,
-        name: &Bound<'_, PyString>,
-    ) -> Option<Py<PyAny>> {
-        let value = self.getattr.bind(py).call1((object, name, py.None())).ok()?;
-        (!value.is_none()).then(|| value.unbind())
+    /// `len(object)` run in `context`, when the object has a `__len__`;
+    /// `None` when it has none or it fails (wsgiref: no computed length).
+    /// Why `getattr(object, "__len__", None)` first: on CPython 3.11 it makes
+    /// no exception for a missing name, where `len()` makes a `TypeError`
+    /// (and pyo3's `hasattr` an `AttributeError`) that is thrown away.
+    fn length_in(&self, context: &Bound<'_, PyAny>, object: &Bound<'_, PyAny>) -> Option<usize> {
+        let py = context.py();
+        let run = intern!(py, "run");
+        let method = context
+            .call_method1(run, (self.getattr.bind(py), object, intern!(py, "__len__"), py.None()))
+            .ok()?;
+        if method.is_none() {
+            return None;
+        }
+        context.call_method1(run, (method,)).ok()?.extract().ok()
     }
 }
 
 /// What is left of a response after the first acquisition: its context,
-/// its iterator until the end, and its `close()` until called.
+/// its result and iterator until `close()`.
 struct PythonResponse {
     request: u64,
+    helpers: Arc<Helpers>,
+    /// `None` once closed.
     context: Option<Py<PyAny>>,
+    result: Option<Py<PyAny>>,
     iterator: Option<Py<PyAny>>,
-    close: Option<Py<PyAny>>,
+    /// The iteration ended (or failed).
+    finished: bool,
     /// A non-empty chunk was given to the server, which writes each chunk
     /// before asking for the next: the response head is on the wire.
     data_handed_out: bool,
 }
 
 impl PythonResponse {
-    /// The next chunk, `next()` run in the request's context; `None` at the
-    /// end. After the end or an error the iterator is let go.
-    fn next_chunk(&mut self, py: Python<'_>, helpers: &Helpers) -> Result<Option<Vec<u8>>, AppError> {
-        let (Some(context), Some(iterator)) = (&self.context, &self.iterator) else {
+    /// The next chunk, `next()` run in the request's context; `None` at the end.
+    fn next_chunk(&mut self, py: Python<'_>) -> Result<Option<Vec<u8>>, AppError> {
+        let (Some(context), Some(iterator), false) = (&self.context, &self.iterator, self.finished) else {
             return Ok(None);
         };
+        let helpers = &self.helpers;
         let end = helpers.end.bind(py);
         let next = context
             .bind(py)
@@ -798,25 +811,37 @@ impl PythonResponse {
             Ok(item) => chunk_bytes(&item).map(Some),
             Err(error) => Err(failure(self.request, PythonError::new(py, &error, "the response body"))),
         };
-        if !matches!(chunk, Ok(Some(_))) {
-            self.iterator = None;
-            if self.close.is_none() {
-                // Nothing left to run in the context: let it go while the GIL is held.
-                self.context = None;
-            }
-        }
+        self.finished = !matches!(chunk, Ok(Some(_)));
         chunk
     }
 
-    /// PEP 3333's `close()`, in the request's context; at most once. The
-    /// Python references go while the GIL is held.
+    /// PEP 3333's `close()`, at most once, in the request's context: looked
+    /// up now, as wsgiref does (an iterable may set `close` while it is
+    /// iterated), then called. The result and iterator are let go inside
+    /// the context too, so that an unfinished generator's `finally` sees it.
     fn close(&mut self, py: Python<'_>) {
-        self.iterator = None;
-        let context = self.context.take();
-        if let (Some(close), Some(context)) = (self.close.take(), context) {
-            if let Err(error) = context.bind(py).call_method1(intern!(py, "run"), (close,)) {
+        let Some(context) = self.context.take() else {
+            return;
+        };
+        let context = context.into_bound(py);
+        let run = intern!(py, "run");
+        if let Some(result) = &self.result {
+            let getattr = self.helpers.getattr.bind(py);
+            let closed = context
+                .call_method1(run, (getattr, result.bind(py), intern!(py, "close"), py.None()))
+                .and_then(|close| match close.is_none() {
+                    true => Ok(()),
+                    false => context.call_method1(run, (close,)).map(drop),
+                });
+            if let Err(error) = closed {
                 log::error!("{}", PythonError::new(py, &error, "close() of the response body"));
             }
+        }
+        let last = [self.result.take(), self.iterator.take()].into_iter().flatten();
+        let released = PyList::new(py, last)
+            .and_then(|holder| context.call_method1(run, (holder.getattr(intern!(py, "clear"))?,)));
+        if let Err(error) = released {
+            log::error!("{}", PythonError::new(py, &error, "freeing the response body"));
         }
     }
 
@@ -836,7 +861,6 @@ impl PythonResponse {
 /// so that a streamed body costs no extra acquisition at its end.
 struct PythonChunks {
     response: Option<Rc<RefCell<PythonResponse>>>,
-    helpers: Arc<Helpers>,
 }
 
 impl Iterator for PythonChunks {
@@ -846,7 +870,7 @@ impl Iterator for PythonChunks {
         let shared = self.response.as_ref()?;
         let mut response = shared.borrow_mut();
         let next = Python::attach(|py| {
-            let next = response.next_chunk(py, &self.helpers);
+            let next = response.next_chunk(py);
             match &next {
                 Ok(Some(chunk)) => response.data_handed_out |= !chunk.is_empty(),
                 // Why not close after an empty body: wsgiref closes after

@@ -758,3 +758,54 @@ fn django_closes_the_connection_its_view_used_and_holds_no_more_descriptors() {
     );
     assert_clean_log(&server, "django /db");
 }
+
+// ---------------------------------------------------------------------------
+// When close() is looked up, what a cut body sends, where an unfinished body goes
+
+#[test]
+fn close_is_looked_up_at_the_end_as_under_cpython() {
+    let responses = compare_with_cpython(
+        "bare_apps:late_close",
+        PYTHON_DIR,
+        None,
+        &[("late close", get("/")), ("report", get("/?report"))],
+    );
+    assert_eq!(responses[0].text(), "late close\n");
+    assert_eq!(responses[1].text(), "close calls: 1\n");
+}
+
+#[test]
+fn an_error_after_the_first_chunk_cuts_the_response_on_every_path() {
+    // A list iterator (read whole at once) and a len() == 1 body (two
+    // chunks taken at once): what came before the error is sent, then the
+    // response is cut, as under wsgiref; no 500 replaces it.
+    for name in ["list_iterator_bad_item", "one_block_then_raises"] {
+        let response = serve_once(bare(name), &get("/"));
+        assert_eq!(
+            (response.status.as_str(), response.text().as_str()),
+            ("200 OK", "first "),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn an_unfinished_body_is_let_go_in_its_request_context() {
+    use std::io::{Read, Write};
+    let server = ServerProcess::ours("bare_apps:endless", PYTHON_DIR, None);
+    let mut client = std::net::TcpStream::connect(server.address).unwrap();
+    client.write_all(&get("/")).unwrap();
+    let mut first = [0u8; 1024];
+    assert!(client.read(&mut first).unwrap() > 0);
+    drop(client); // the client leaves mid-body: the server stops iterating
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let report = server.request(&get("/?report")).text();
+        if report.trim().is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            continue;
+        }
+        assert_eq!(report, "reset in the request's context\n", "log:\n{}", server.stderr());
+        break;
+    }
+}

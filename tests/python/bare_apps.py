@@ -290,3 +290,80 @@ def carry_over(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     text = "thread %d local %d context %d" % (threading.get_ident(), LOCAL.count, COUNTER.get())
     return [text.encode("ascii")]
+
+
+# --- Review cases: where close() is looked up, what a cut body frees ---------
+
+LATE_CLOSE = []
+
+
+class _LateClose:
+    """Sets its close() only when iterated: wsgiref looks close up at the end."""
+
+    def __iter__(self):
+        self.close = lambda: LATE_CLOSE.append("closed")
+        return iter([b"late close\n"])
+
+
+def late_close(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    if environ.get("QUERY_STRING") == "report":
+        return [("close calls: %d\n" % len(LATE_CLOSE)).encode("ascii")]
+    return _LateClose()
+
+
+class _ListIteratorWithBadItem:
+    """A list iterator (as Django's HttpResponse gives) whose second item is a str."""
+
+    def __iter__(self):
+        return iter([b"first ", "not bytes"])
+
+
+def list_iterator_bad_item(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return _ListIteratorWithBadItem()
+
+
+class _OneBlockThenRaises:
+    """len() == 1, yet its iterator raises after the first block."""
+
+    def __len__(self):
+        return 1
+
+    def __iter__(self):
+        yield b"first "
+        raise RuntimeError("after the first block")
+
+
+def one_block_then_raises(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return _OneBlockThenRaises()
+
+
+CLEANUP = []
+STEP = contextvars.ContextVar("step", default=None)
+
+
+class _Endless:
+    """No close(); __iter__ is a generator that sets STEP and resets it in
+    its finally, which runs when the server lets the unfinished generator
+    go (the client left). Resetting a token needs the context it was made in."""
+
+    def __iter__(self):
+        token = STEP.set("streaming")
+        try:
+            while True:
+                yield b"x" * 65536
+        finally:
+            try:
+                STEP.reset(token)
+                CLEANUP.append("reset in the request's context")
+            except ValueError as error:
+                CLEANUP.append("ValueError: %s" % error)
+
+
+def endless(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    if environ.get("QUERY_STRING") == "report":
+        return [("\n".join(CLEANUP) + "\n").encode("ascii")]
+    return _Endless()
