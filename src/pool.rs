@@ -18,16 +18,18 @@
 //!   `serve_forever` looks at the workers 20 times a second
 //!   ([`Workers::adjust`]). When every worker was busy at two looks in a
 //!   row and either no connection finished in between (all are stuck on
-//!   idle or slow clients, or on slow applications), it starts
-//!   `min_threads` more, up to `max_threads`, so that such clients cannot
-//!   starve the others. When every worker has been busy for 200 ms while
-//!   the process used less than half a core (the workers are waiting, for
-//!   example on a database, not computing; Linux only, from
-//!   `/proc/self/stat`), it doubles them, up to `max_threads`. Why
+//!   idle or slow clients, or on slow applications), or when every worker
+//!   has been busy for 200 ms while the process used less than half the
+//!   CPU it may use (the workers are waiting, for example on a database,
+//!   not computing; Linux only, from `/proc/self/stat` and the cgroup's
+//!   `cpu.max`), it doubles them (at least `min_threads` more), up to
+//!   `max_threads`, so that such clients and applications cannot starve
+//!   the others. A host whose CPU other processes take can make starved
+//!   workers look like waiting ones; the bound is `max_threads`. Why
 //!   not grow whenever all workers are busy: under a CPU-bound load they
 //!   always are, and 64 threads on 2 cores served 7% fewer requests than 8
 //!   (measured). The CPU rule is what lets a Python application start with
-//!   one worker (see `wsgiref::python::default_min_threads`) and still
+//!   one worker (see `wsgiref::python::DEFAULT_MIN_THREADS`) and still
 //!   serve many clients of a view that waits on I/O.
 //! - **Shrinking is decided for the pool, not per worker**: every 30 s, the
 //!   workers beyond the most that were busy at once (and beyond
@@ -127,6 +129,9 @@ pub(crate) struct Workers {
     all_busy_since: Option<(Instant, Option<Duration>)>,
     /// [`process_cpu_time`]; a stand-in clock in tests.
     cpu_clock: fn() -> Option<Duration>,
+    /// The share of one core the process may use ([`cpu_share`]): "waiting"
+    /// is using less than half of it.
+    cpu_share: f64,
     /// The most workers busy at once since `window_start`.
     peak_busy: usize,
     window_start: Instant,
@@ -169,24 +174,28 @@ impl Workers {
             all_busy_last_time: false,
             all_busy_since: None,
             cpu_clock: process_cpu_time,
+            cpu_share: cpu_share(),
             peak_busy: 0,
             window_start: Instant::now(),
             retire_window: RETIRE_WINDOW,
         }
     }
 
-    /// Grow or shrink the pool; called every [`WATCH_INTERVAL`]. Starts
-    /// `min_threads` more workers (up to `max_threads`) when every worker
-    /// has been busy since the last call and none finished a connection;
-    /// doubles them when every worker has been busy for [`CPU_WINDOW`]
-    /// with the process using less than half a core; every
+    /// Grow or shrink the pool; called every [`WATCH_INTERVAL`]. Doubles
+    /// the workers (at least `min_threads` more, at most up to
+    /// `max_threads`) when every worker has been busy since the last call
+    /// and none finished a connection, or every worker has been busy for
+    /// [`CPU_WINDOW`] with the process using less than half the CPU it may
+    /// use; every
     /// [`RETIRE_WINDOW`], asks the workers beyond the most that were
     /// busy at once (and beyond `min_threads`) to exit.
     pub(crate) fn adjust(&mut self) {
         let live = self.live_threads();
         let busy = self.shared.busy.load(Ordering::Relaxed);
         self.peak_busy = self.peak_busy.max(busy);
-        let all_busy = busy >= live;
+        // No live worker is not "all busy": workers that could not start
+        // (their hook failed) are not restarted forever.
+        let all_busy = live > 0 && busy >= live;
         if !all_busy {
             self.all_busy_since = None;
         }
@@ -196,13 +205,9 @@ impl Workers {
         self.all_busy_last_time = all_busy;
         self.last_completed = completed;
         if (stuck || waiting) && live < self.max_threads {
-            // Waiting workers may be many times too few: double them.
-            let step = if waiting {
-                live.max(self.min_threads)
-            } else {
-                self.min_threads
-            };
-            let more = step.min(self.max_threads - live);
+            // Double them: stuck or waiting workers may be many times too few
+            // (a browser's idle pre-connections, a view waiting on a database).
+            let more = live.max(self.min_threads).min(self.max_threads - live);
             if waiting {
                 log::debug!("every worker waits with the CPU idle: starting {more} more");
             } else {
@@ -233,10 +238,16 @@ impl Workers {
         let cpu = (self.cpu_clock)();
         let (since, cpu_then) = *self.all_busy_since.get_or_insert((Instant::now(), cpu));
         let span = since.elapsed();
-        match (cpu, cpu_then) {
-            (Some(now), Some(then)) if span >= CPU_WINDOW => now.saturating_sub(then) < span / 2,
-            _ => false,
+        let (Some(now), Some(then), true) = (cpu, cpu_then, span >= CPU_WINDOW) else {
+            return false;
+        };
+        let waiting = now.saturating_sub(then).as_secs_f64() < span.as_secs_f64() * self.cpu_share / 2.0;
+        if !waiting {
+            // Judge the next window on its own: a load that turns from
+            // computing to waiting is seen within one window.
+            self.all_busy_since = Some((Instant::now(), cpu));
         }
+        waiting
     }
 
     /// How many workers are alive now.
@@ -294,6 +305,28 @@ fn process_cpu_time() -> Option<Duration> {
     Some(Duration::from_millis((user + system) * 10))
 }
 
+/// The share of one core this process may use: 1, or less under a cgroup
+/// v2 CPU quota (`cpu.max` of the process's cgroup, such as a container's
+/// `cpu: 250m`, which reads `25000 100000`). Without it, a CPU-bound worker
+/// held to a quarter core would look like a waiting one.
+fn cpu_share() -> f64 {
+    let quota = || -> Option<f64> {
+        let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        let path = cgroup.lines().find_map(|line| line.strip_prefix("0::"))?;
+        let max = std::fs::read_to_string(format!("/sys/fs/cgroup{}/cpu.max", path.trim_end_matches('/'))).ok()?;
+        parse_cpu_max(&max)
+    };
+    quota().map_or(1.0, |share| share.min(1.0))
+}
+
+/// `cpu.max` is `QUOTA PERIOD` in microseconds, or `max PERIOD` for none.
+fn parse_cpu_max(text: &str) -> Option<f64> {
+    let mut fields = text.split_whitespace();
+    let quota: f64 = fields.next()?.parse().ok()?;
+    let period: f64 = fields.next()?.parse().ok()?;
+    (period > 0.0).then_some(quota / period)
+}
+
 /// Start one worker.
 fn spawn_worker(shared: &Arc<Shared>) {
     *shared.live.lock().unwrap_or_else(|e| e.into_inner()) += 1;
@@ -331,7 +364,18 @@ impl Worker {
             }
         }
         let _exited = Exited(&self.shared);
-        (self.shared.hook)(&mut || self.accept_loop());
+        let mut served = false;
+        let hooked = catch_unwind(AssertUnwindSafe(|| {
+            (self.shared.hook)(&mut || {
+                served = true;
+                self.accept_loop();
+            })
+        }));
+        match hooked {
+            Err(_) => log::error!("the application's run_worker panicked; this worker stops"),
+            Ok(()) if !served => log::error!("the application's run_worker did not call serve; this worker stops"),
+            Ok(()) => {}
+        }
     }
 
     /// Accept and handle connections until the pool stops, the worker is
@@ -581,9 +625,29 @@ mod tests {
             Arc::new(TcpListener::bind("127.0.0.1:0").unwrap()),
             Arc::new(|_: TcpStream, _, _: &AtomicBool| {}) as Handler,
         );
-        let hook: WorkerHook = Arc::new(|_: &mut (dyn FnMut() + Send)| panic!("hook fails"));
-        let workers = Workers::start(&listener, handler, hook, 2, 2);
+        let entered = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&entered);
+        let hook: WorkerHook = Arc::new(move |_: &mut (dyn FnMut() + Send)| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            panic!("hook fails")
+        });
+        let mut workers = Workers::start(&listener, handler, hook, 2, 4);
         assert!(wait_until(|| workers.live_threads() == 0));
+        // Not restarted: no live worker is not "every worker busy".
+        for _ in 0..6 {
+            thread::sleep(WATCH_INTERVAL);
+            workers.adjust();
+        }
+        assert_eq!((workers.live_threads(), entered.load(Ordering::SeqCst)), (0, 2));
+    }
+
+    #[test]
+    fn cgroup_cpu_max_gives_the_share_of_a_core() {
+        assert_eq!(parse_cpu_max("25000 100000\n"), Some(0.25));
+        assert_eq!(parse_cpu_max("200000 100000"), Some(2.0));
+        assert_eq!(parse_cpu_max("max 100000"), None);
+        assert_eq!(parse_cpu_max(""), None);
+        assert!(cpu_share() > 0.0 && cpu_share() <= 1.0);
     }
 
     #[test]

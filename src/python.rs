@@ -41,7 +41,7 @@
 //!
 //! | state | carried over? | why |
 //! |---|---|---|
-//! | `ContextVar` values (Flask's and Django's request state, asgiref's `Local`) | no: each request starts with every variable unset | as under Django's runserver and Werkzeug's dev server, which give each request a new thread; a connection or request object cannot leak into the next request |
+//! | `ContextVar` values (Flask's and Django's request state, asgiref's `Local`) | no: each request starts with every variable unset | as under Django's runserver and Werkzeug's dev server, which give each connection a new thread (and we serve one request per connection); a connection or request object cannot leak into the next request |
 //! | `threading.local` values | yes, for the worker's life | one Python thread state per worker (below), as under gunicorn's threads, waitress or mod_wsgi |
 //! | module globals | yes | one interpreter for the whole server |
 //!
@@ -76,9 +76,11 @@
 //! - **One worker to start with** ([`DEFAULT_MIN_THREADS`]): workers taking
 //!   turns at the GIL cost more than they overlap; the pool adds workers
 //!   when they are stuck or wait with the CPU idle.
-//! - `close` and `__len__` are looked up with `getattr(obj, name, None)`,
-//!   which on CPython 3.11 makes no `AttributeError` for a missing name
-//!   (`hasattr` makes and clears one).
+//! - `close` and `__len__` are looked up with `getattr(obj, name, None)`
+//!   run in the request's context, which on CPython 3.11 makes no
+//!   `AttributeError` for a missing name (pyo3's `hasattr` makes and
+//!   clears one); `close` is looked up when the response ends, as wsgiref
+//!   does.
 //!
 //! # Design notes
 //!
