@@ -809,3 +809,32 @@ fn an_unfinished_body_is_let_go_in_its_request_context() {
         break;
     }
 }
+
+#[test]
+fn a_workers_thread_state_lives_until_the_worker_exits() {
+    let notes = std::env::temp_dir().join(format!("wsgiref-thread-state-{}", std::process::id()));
+    let _ = std::fs::remove_file(&notes);
+    let mut command = our_command("bare_apps:thread_state_probe", PYTHON_DIR, None);
+    command
+        .args(["--min-threads", "1", "--max-threads", "1"])
+        .env("WSGIREF_TEST_FREED", &notes);
+    let mut server = ServerProcess::start(command, "ours thread_state_probe");
+    assert_eq!(server.request(&get("/")).text(), "stored");
+    assert_eq!(server.request(&get("/")).text(), "still there");
+    // The worker, and so its thread state and its threading.local, live on.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(!notes.exists(), "freed while the worker lives");
+    // SIGTERM: a graceful stop; the worker exits and deletes its thread state.
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let written = std::fs::read_to_string(&notes).unwrap_or_default();
+    let _ = std::fs::remove_file(&notes);
+    assert_eq!(written, "freed\n", "log:\n{}", server.stderr());
+}

@@ -367,3 +367,29 @@ def endless(environ, start_response):
     if environ.get("QUERY_STRING") == "report":
         return [("\n".join(CLEANUP) + "\n").encode("ascii")]
     return _Endless()
+
+
+# --- A worker's thread state lives as long as the worker ---------------------
+
+import os
+
+_WORKER_LOCAL = threading.local()
+
+
+class _NotesItsEnd:
+    """Appends "freed" to $WSGIREF_TEST_FREED when it is freed: when the
+    thread state that holds the threading.local it lives in is deleted."""
+
+    def __del__(self):
+        path = os.environ.get("WSGIREF_TEST_FREED")
+        if path:
+            with open(path, "a") as notes:
+                notes.write("freed\n")
+
+
+def thread_state_probe(environ, start_response):
+    first = not hasattr(_WORKER_LOCAL, "probe")
+    if first:
+        _WORKER_LOCAL.probe = _NotesItsEnd()
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"stored" if first else b"still there"]
