@@ -46,7 +46,8 @@ Options:
   --python MODULE:CALLABLE
                  Serve a Python WSGI application instead, such as myapp:app
                  or mysite.wsgi:application (needs the `python` feature;
-                 honours VIRTUAL_ENV)
+                 honours VIRTUAL_ENV). MODULE alone means MODULE:application,
+                 else MODULE:app; MODULE:create_app() calls a factory once
   --pythonpath DIR
                  Directory put first on sys.path [default: .]
   --static DIR   Also serve the files under DIR (GET and HEAD, directory

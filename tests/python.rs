@@ -297,8 +297,8 @@ fn load_errors_say_what_is_wrong() {
     let dir = Path::new(PYTHON_DIR);
     let cases: [(&str, &str); 6] = [
         (
-            "bare_apps",
-            "\"bare_apps\" is not MODULE:CALLABLE (for example myapp:app)",
+            "my-app:app",
+            "\"my-app:app\" is not MODULE, MODULE:CALLABLE or MODULE:FACTORY(ARGS) (for example myapp:app)",
         ),
         (
             "no_such_module:app",
@@ -323,6 +323,101 @@ fn load_errors_say_what_is_wrong() {
         assert!(error.to_string().starts_with(expected), "{spec}: {error}");
     }
     assert!(matches!(load("x:", dir), Err(LoadError::BadSpec(_))));
+}
+
+#[test]
+fn a_bare_module_means_application_then_app() {
+    assert_eq!(
+        serve_once(load("hello_app", Path::new(PYTHON_DIR)).unwrap(), &get("/")).text(),
+        "Hello world!\n"
+    );
+    let error = load("bare_apps", Path::new(PYTHON_DIR)).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "module \"bare_apps\" has neither \"application\" nor \"app\": name the callable, as bare_apps:NAME"
+    );
+}
+
+#[test]
+fn factories_are_called_once_with_literal_arguments() {
+    let dir = Path::new(PYTHON_DIR);
+    let greet = |spec: &str| serve_once(load(spec, dir).unwrap(), &get("/")).text();
+    assert_eq!(greet("bare_apps:make_app()"), "Hello!");
+    assert_eq!(greet("bare_apps:make_app('Hi', punctuation='?')"), "Hi?");
+    let error = |spec: &str| load(spec, dir).unwrap_err().to_string();
+    assert!(
+        error("bare_apps:make_app(print)")
+            .starts_with("\"bare_apps:make_app(print)\": the factory's arguments must be Python literals"),
+        "{}",
+        error("bare_apps:make_app(print)")
+    );
+    let failed = error("bare_apps:failing_factory()");
+    assert!(
+        failed.starts_with(
+            "\"bare_apps:failing_factory()\": the factory raised RuntimeError: the factory fails\nTraceback"
+        ),
+        "{failed}"
+    );
+    assert_eq!(
+        error("bare_apps:factory_of_nothing()"),
+        "\"bare_apps:factory_of_nothing()\" is not callable (it is a NoneType)"
+    );
+}
+
+/// The command's error for `spec`, with `VIRTUAL_ENV` as given.
+fn load_error_from_the_command(spec: &str, pythonpath: &Path, virtual_env: Option<&Path>) -> String {
+    let output = our_command(spec, pythonpath.to_str().unwrap(), virtual_env)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{spec}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_missing_module_comes_with_a_hint() {
+    let dir = Path::new(PYTHON_DIR);
+    // The application's own module: the wrong --pythonpath.
+    let own = load_error_from_the_command("no_such_module:app", dir, None);
+    assert!(
+        own.contains(&format!(
+            "\nhint: \"no_such_module\" is not under {PYTHON_DIR}: give the folder that holds it with --pythonpath DIR"
+        )),
+        "{own}"
+    );
+    // A package it imports, with no virtual environment active and none beside it.
+    let missing = "\"no_such_package_for_wsgiref_tests\"";
+    let none = load_error_from_the_command("needs_missing:app", dir, None);
+    assert!(
+        none.contains(&format!(
+            "ModuleNotFoundError: No module named 'no_such_package_for_wsgiref_tests'\nhint: VIRTUAL_ENV is not set: activate the virtual environment that has {missing}"
+        )),
+        "{none}"
+    );
+    // With one beside the project, not active: it is named.
+    let project = std::env::temp_dir().join(format!("wsgiref-hint-{}", std::process::id()));
+    std::fs::create_dir_all(project.join(".venv")).unwrap();
+    std::fs::write(project.join(".venv/pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    std::fs::copy(dir.join("needs_missing.py"), project.join("needs_missing.py")).unwrap();
+    let beside = load_error_from_the_command("needs_missing:app", &project, None);
+    let venv = project.join(".venv");
+    let _ = std::fs::remove_dir_all(&project);
+    assert!(
+        beside.contains(&format!(
+            "hint: VIRTUAL_ENV is not set, and {} looks like this project's virtual environment: activate it (source {}/bin/activate)",
+            venv.display(),
+            venv.display()
+        )),
+        "{beside}"
+    );
+    // With one active that lacks it.
+    let active = load_error_from_the_command("needs_missing:app", dir, Some(venv::python_venv()));
+    assert!(
+        active.contains(&format!(
+            "hint: {missing} is not installed in the virtual environment {} (VIRTUAL_ENV)",
+            venv::python_venv().display()
+        )),
+        "{active}"
+    );
 }
 
 #[test]

@@ -393,3 +393,24 @@ def thread_state_probe(environ, start_response):
         _WORKER_LOCAL.probe = _NotesItsEnd()
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"stored" if first else b"still there"]
+
+
+# --- Factories: MODULE:FACTORY(ARGS) --------------------------------------------
+
+
+def make_app(greeting="Hello", punctuation="!"):
+    """An application factory, as Flask's create_app()."""
+
+    def greet(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [(greeting + punctuation).encode("utf-8")]
+
+    return greet
+
+
+def failing_factory():
+    raise RuntimeError("the factory fails")
+
+
+def factory_of_nothing():
+    return None
