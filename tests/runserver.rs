@@ -373,6 +373,29 @@ fn sigint_during_a_slow_request_lets_it_finish_then_exits_0() {
 }
 
 #[test]
+fn sigint_with_a_stream_open_exits_0_within_three_seconds() {
+    let mut server = Running::start(&["--quiet", "--port", "0", "--app", "bytes"]);
+    let address = server.serving_address();
+    // A 1 GiB download the client never reads: the worker blocks in write(),
+    // as it does for a browser tab holding a streaming response.
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .write_all(b"GET /?1073741824 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    server.signal("INT");
+    let exit = server.wait_exit(Duration::from_secs(10));
+    assert_eq!(exit.code(), Some(0));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    drop(stream);
+}
+
+#[test]
 fn sigterm_when_idle_exits_0_at_once() {
     let mut server = Running::start(&["--quiet", "--port", "0"]);
     let address = server.serving_address();
