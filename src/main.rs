@@ -48,6 +48,10 @@ Options:
                  or mysite.wsgi:application (needs the `python` feature;
                  honours VIRTUAL_ENV). MODULE alone means MODULE:application,
                  else MODULE:app; MODULE:create_app() calls a factory once
+  --no-django-static
+                 Do not serve a Django project's static files (served by
+                 default, as runserver does, when DEBUG is on and
+                 django.contrib.staticfiles is installed)
   --pythonpath DIR
                  Directory put first on sys.path [default: .]
   --static DIR   Also serve the files under DIR (GET and HEAD, directory
@@ -117,6 +121,8 @@ struct Args {
     quiet: bool,
     /// `--no-access-log` clears it.
     access_log: bool,
+    /// `--no-django-static` clears it.
+    django_static: bool,
     /// Whether `--min-threads` was given (else `--python` picks its own).
     min_threads_given: bool,
     colour: Colour,
@@ -141,6 +147,7 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
         static_url: "/static/".to_string(),
         quiet: false,
         access_log: true,
+        django_static: true,
         min_threads_given: false,
         colour: Colour::Auto,
         reload: false,
@@ -174,6 +181,7 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
             Long("static-url") => args.static_url = parser.value()?.string()?,
             Short('q') | Long("quiet") => args.quiet = true,
             Long("no-access-log") => args.access_log = false,
+            Long("no-django-static") => args.django_static = false,
             Long("color") | Long("colour") => args.colour = Colour::parse(&parser.value()?.string()?)?,
             Long("reload") => args.reload = true,
             Long("reload-dir") => args.reload_dirs.push(parser.value()?.into()),
@@ -226,13 +234,21 @@ fn seconds(value: std::ffi::OsString) -> Result<Duration, lexopt::Error> {
 
 /// The built-in application named by `--app`, with `--static` files mounted
 /// next to it.
-fn application(args: &Args) -> Result<Box<dyn Application>, String> {
+///
+/// Also returns the URL prefix of Django's static files when `--python`
+/// serves them (see `python_application`).
+fn application(args: &Args) -> Result<(Box<dyn Application>, Option<String>), String> {
+    let mut django_static = None;
     let application: Box<dyn Application> = match args.app.as_str() {
         "demo" => Box::new(demo_app),
         "hello" => Box::new(hello_app),
         "echo" => Box::new(echo_app),
         "bytes" => Box::new(bytes_app),
-        "python" => python_application(&args.python, &args.pythonpath)?,
+        "python" => {
+            let (application, static_url) = python_application(&args.python, &args.pythonpath, args.django_static)?;
+            django_static = static_url;
+            application
+        }
         other => {
             return Err(format!(
                 "unknown application {other:?}; choose demo, hello, echo or bytes"
@@ -240,21 +256,30 @@ fn application(args: &Args) -> Result<Box<dyn Application>, String> {
         }
     };
     let Some(directory) = &args.static_dir else {
-        return Ok(application);
+        return Ok((application, django_static));
     };
     match StaticFiles::mount(&args.static_url, directory, application) {
-        Ok(files) => Ok(Box::new(files)),
+        Ok(files) => Ok((Box::new(files), django_static)),
         Err(error) => Err(format!("cannot serve --static {}: {error}", directory.display())),
     }
 }
 
 /// `--python MODULE:CALLABLE`: the Python application.
 #[cfg(feature = "python")]
-fn python_application(spec: &str, pythonpath: &std::path::Path) -> Result<Box<dyn Application>, String> {
-    match wsgiref::python::load(spec, pythonpath) {
-        Ok(app) => Ok(Box::new(app)),
-        Err(error) => Err(format!("--python {spec}: {error}")),
-    }
+fn python_application(
+    spec: &str,
+    pythonpath: &std::path::Path,
+    django_static: bool,
+) -> Result<(Box<dyn Application>, Option<String>), String> {
+    let mut app = wsgiref::python::load(spec, pythonpath).map_err(|error| format!("--python {spec}: {error}"))?;
+    // As runserver: a Django project in DEBUG serves its static files.
+    let static_url = match django_static {
+        true => app
+            .serve_django_static()
+            .map_err(|error| format!("--python {spec}: {error}"))?,
+        false => None,
+    };
+    Ok((Box::new(app), static_url))
 }
 
 /// The workers a Python application starts with: see
@@ -270,7 +295,11 @@ fn python_min_threads() -> usize {
 }
 
 #[cfg(not(feature = "python"))]
-fn python_application(_spec: &str, _pythonpath: &std::path::Path) -> Result<Box<dyn Application>, String> {
+fn python_application(
+    _spec: &str,
+    _pythonpath: &std::path::Path,
+    _django_static: bool,
+) -> Result<(Box<dyn Application>, Option<String>), String> {
     Err(
         "this wsgiref was built without the `python` feature; rebuild with `cargo run --features python -- --python ...`"
             .to_string(),
@@ -291,8 +320,8 @@ fn main() -> ExitCode {
         return reload::run(&args.reload_dirs, args.config.shutdown_grace);
     }
     logging::init(args.colour.enabled(std::io::stderr().is_terminal()), args.access_log);
-    let application = match application(&args) {
-        Ok(application) => application,
+    let (application, django_static) = match application(&args) {
+        Ok(served) => served,
         Err(message) => {
             say!("wsgiref: {message}");
             return ExitCode::from(2);
@@ -326,6 +355,7 @@ fn main() -> ExitCode {
         quiet: args.quiet,
         colour: args.colour.enabled(std::io::stdout().is_terminal()),
         static_files: args.static_dir.as_deref().map(|dir| (dir, args.static_url.as_str())),
+        django_static: django_static.as_deref(),
     };
     banner.print(server.server_address());
     let result = if args.once {

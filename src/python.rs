@@ -168,6 +168,25 @@ def factory_arguments(source):
     return args, kwargs
 
 
+def django_static(application):
+    """runserver's static files: a Django WSGIHandler, in DEBUG, with
+    django.contrib.staticfiles installed, wrapped in StaticFilesHandler
+    (which finds each file through the finders, so a file added after start
+    is served). Returns (application, STATIC_URL), or (application, None)
+    when it does not apply. Django is not imported for other applications."""
+    handlers = sys.modules.get("django.core.handlers.wsgi")
+    if handlers is None or not isinstance(application, handlers.WSGIHandler):
+        return application, None
+    from django.apps import apps
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    if isinstance(application, StaticFilesHandler):
+        return application, None  # the project's wsgi.py already does it
+    if not settings.DEBUG or not apps.is_installed("django.contrib.staticfiles"):
+        return application, None
+    return StaticFilesHandler(application), settings.STATIC_URL
+
+
 def setup_path(pythonpath, virtual_env):
     """Put the virtual environment's site-packages (with its .pth files)
     ahead of the interpreter's own, and `pythonpath` ahead of everything.
@@ -639,6 +658,46 @@ impl PythonApplication {
     /// `MODULE:CALLABLE` as given to [`load`].
     pub fn spec(&self) -> &str {
         &self.spec
+    }
+
+    /// Serve a Django project's static files as `manage.py runserver` does:
+    /// when the application is Django's `WSGIHandler`, `DEBUG` is on and
+    /// `django.contrib.staticfiles` is installed, wrap it in Django's
+    /// `StaticFilesHandler`, which finds each file under `STATIC_URL`
+    /// through the project's finders (app `static/` folders,
+    /// `STATICFILES_DIRS`; no `collectstatic` needed, and a file added
+    /// after start is served). The `wsgiref` command does it unless
+    /// `--no-django-static`.
+    ///
+    /// Returns `STATIC_URL` when it applies, `None` otherwise (not Django,
+    /// `DEBUG` off, staticfiles not installed, or the project's `wsgi.py`
+    /// wraps it already).
+    ///
+    /// # Errors
+    ///
+    /// A [`PythonError`] when Django's settings or handler raise.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let mut app = wsgiref::python::load("mysite.wsgi", std::path::Path::new("."))?;
+    /// if let Some(url) = app.serve_django_static()? {
+    ///     println!("static files at {url}");
+    /// }
+    /// # Ok::<(), wsgiref::AppError>(())
+    /// ```
+    pub fn serve_django_static(&mut self) -> Result<Option<String>, PythonError> {
+        Python::attach(|py| {
+            let wrapped = support_module(py)
+                .and_then(|support| support.call_method1("django_static", (self.callable.bind(py),)))
+                .and_then(|pair| pair.extract::<(Bound<'_, PyAny>, Option<String>)>())
+                .map_err(|error| PythonError::new(py, &error, "serving Django's static files"))?;
+            let (application, static_url) = wrapped;
+            if static_url.is_some() {
+                self.callable = application.unbind();
+            }
+            Ok(static_url)
+        })
     }
 
     /// The Python part of [`Application::call`], with the GIL held: the

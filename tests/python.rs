@@ -43,6 +43,7 @@ use wsgiref::{Application, Environ, StartResponse};
 
 const PYTHON_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
 const DJANGO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/django_project");
+const DJANGO_ADMIN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/django_admin");
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -932,4 +933,74 @@ fn a_workers_thread_state_lives_until_the_worker_exits() {
     let written = std::fs::read_to_string(&notes).unwrap_or_default();
     let _ = std::fs::remove_file(&notes);
     assert_eq!(written, "freed\n", "log:\n{}", server.stderr());
+}
+
+// ---------------------------------------------------------------------------
+// Django's static files, as runserver serves them
+
+/// Copy a folder (not `__pycache__`), so a test can add files to it.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "__pycache__" {
+                copy_tree(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_django_project_in_debug_serves_its_static_files_with_no_flag() {
+    let venv = venv::python_venv();
+    let project = std::env::temp_dir().join(format!("wsgiref-django-admin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&project);
+    copy_tree(Path::new(DJANGO_ADMIN_DIR), &project);
+    let folder = project.to_str().unwrap();
+    // `startproject`'s wsgi.py, no StaticFilesHandler in it; MODULE alone.
+    let server = ServerProcess::ours("adminsite.wsgi", folder, Some(venv));
+    let css = server.request(&get("/static/admin/css/base.css"));
+    assert_eq!(css.status, "200 OK", "{}", server.stderr());
+    assert_eq!(css.header("content-type"), Some("text/css"));
+    assert!(css.text().contains("DJANGO Admin styles"), "not the admin's CSS");
+    assert_eq!(server.request(&get("/admin/login/")).status, "200 OK");
+    // A file added to an app after the start is found (no collectstatic).
+    let added = project.join("shop/static/shop/added.css");
+    std::fs::write(&added, "p { color: teal; }\n").unwrap();
+    let response = server.request(&get("/static/shop/added.css"));
+    assert_eq!(
+        (response.status.as_str(), response.text().as_str()),
+        ("200 OK", "p { color: teal; }\n")
+    );
+    assert_clean_log(&server, "adminsite.wsgi");
+    // --no-django-static: the application's own 404.
+    let mut command = our_command("adminsite.wsgi", folder, Some(venv));
+    command.arg("--no-django-static");
+    let plain = ServerProcess::start(command, "ours --no-django-static");
+    assert_eq!(
+        plain.request(&get("/static/admin/css/base.css")).status,
+        "404 Not Found"
+    );
+    drop((server, plain));
+    let _ = std::fs::remove_dir_all(&project);
+}
+
+#[test]
+fn django_static_files_are_left_alone_when_they_do_not_apply() {
+    // DEBUG off: runserver serves no static files either.
+    let mut command = our_command("adminsite.wsgi", DJANGO_ADMIN_DIR, Some(venv::python_venv()));
+    command.env("DJANGO_DEBUG", "0");
+    let server = ServerProcess::start(command, "ours DEBUG off");
+    assert_eq!(
+        server.request(&get("/static/admin/css/base.css")).status,
+        "404 Not Found"
+    );
+    // Not Django at all: nothing changes.
+    let mut app = load("hello_app:app", Path::new(PYTHON_DIR)).unwrap();
+    assert_eq!(app.serve_django_static().unwrap(), None);
+    assert_eq!(serve_once(app, &get("/")).text(), "Hello world!\n");
 }

@@ -22,6 +22,8 @@ pub struct Banner<'a> {
     pub colour: bool,
     /// `--static DIR` and its URL prefix, when given.
     pub static_files: Option<(&'a Path, &'a str)>,
+    /// Django's `STATIC_URL`, when its static files are served.
+    pub django_static: Option<&'a str>,
 }
 
 impl Banner<'_> {
@@ -58,6 +60,16 @@ impl Banner<'_> {
             };
             writeln!(out, "Static files from {} at {}{at}", directory.display(), urls[0])?;
         }
+        if let Some(static_url) = self.django_static {
+            let url = match static_url.strip_prefix('/') {
+                Some(path) => format!("{}{path}", urls[0]),
+                None => static_url.to_string(),
+            };
+            writeln!(
+                out,
+                "Django's static files (through its finders, as runserver) at {url} (--no-django-static: off)"
+            )?;
+        }
         writeln!(out, "Quit the server with CONTROL-C.")?;
         if self.colour {
             writeln!(out, "{BOLD_RED}{WARNING}{RESET}")
@@ -72,11 +84,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn banner_names_djangos_static_files() {
+        let banner = Banner {
+            quiet: false,
+            colour: false,
+            static_files: None,
+            django_static: Some("/static/"),
+        };
+        let mut out = Vec::new();
+        banner.write(&mut out, "127.0.0.1:8000".parse().unwrap()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "\nDjango's static files (through its finders, as runserver) at http://127.0.0.1:8000/static/ (--no-django-static: off)\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn banner_for_loopback() {
         let banner = Banner {
             quiet: false,
             colour: false,
             static_files: Some((Path::new("public"), "/static")),
+            django_static: None,
         };
         let mut out = Vec::new();
         banner
@@ -96,6 +128,7 @@ mod tests {
             quiet: true,
             colour: true,
             static_files: None,
+            django_static: None,
         };
         let mut out = Vec::new();
         banner.write(&mut out, SocketAddr::from(([0, 0, 0, 0], 80))).unwrap();
