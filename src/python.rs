@@ -84,6 +84,10 @@
 //!
 //! # Design notes
 //!
+//! - Files: this one has the application, its environ and its per-thread
+//!   hook; `src/python/load.rs` turns a spec into an application;
+//!   `src/python/response.rs` turns its result into a [`Body`];
+//!   `src/python/objects.rs` has the objects the environ hands out.
 //! - The Python objects handed to the application (`wsgi.input`,
 //!   `wsgi.errors`, `start_response`, `write`) hold only a request number.
 //!   The Rust state they act on ([`Input`](crate::Input), [`Errors`], [`StartResponse`],
@@ -111,23 +115,25 @@
 //! the binary's rpath, so the same libpython is loaded at run time. The
 //! packages of `VIRTUAL_ENV`, when set, are put on `sys.path` by [`load`].
 
-use std::cell::RefCell;
 use std::error::Error;
 use std::ffi::CStr;
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyModule, PyString, PyTuple};
+use pyo3::types::{PyDict, PyModule, PyString};
 
 use crate::types::{AppError, Application, Body, Environ, Errors, StartResponse};
 
+mod load;
 mod objects;
+mod response;
 
-use objects::{PyErrors, PyInput, PyStartResponse, PyWrite, RequestState, register, unregister, with_request};
+pub use load::{LoadError, load};
+use response::{Helpers, failure};
+
+use objects::{PyErrors, PyInput, PyStartResponse, PyWrite, RequestState, register, unregister};
 
 /// Python code that is easier to read as Python: `wsgi.file_wrapper` and
 /// the `sys.path` set-up. Loaded as the module `wsgiref_rs`.
@@ -231,85 +237,6 @@ pub struct PythonApplication {
     template: Mutex<Option<(TemplateFlags, Py<PyDict>)>>,
 }
 
-/// Why [`load`] could not give a [`PythonApplication`].
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum LoadError {
-    /// The spec is not `MODULE`, `MODULE:CALLABLE` or `MODULE:FACTORY(ARGS)`.
-    BadSpec(String),
-    /// Importing the module raised an exception.
-    Import {
-        /// The module name.
-        module: String,
-        /// The exception, and its traceback when it came from the module's own code.
-        error: String,
-        /// What to do about a `ModuleNotFoundError`: the folder to give
-        /// with `--pythonpath`, or the virtual environment to activate.
-        hint: Option<String>,
-    },
-    /// The module has no such attribute.
-    MissingAttribute {
-        /// The module name.
-        module: String,
-        /// The attribute path after the `:`.
-        attribute: String,
-    },
-    /// A bare `MODULE` whose module has neither `application` nor `app`.
-    NoDefaultCallable {
-        /// The module name.
-        module: String,
-    },
-    /// `MODULE:FACTORY(ARGS)`: the arguments are not Python literals, or
-    /// the factory raised an exception.
-    Factory {
-        /// The spec as given.
-        spec: String,
-        /// What went wrong, with the traceback of an exception.
-        error: String,
-    },
-    /// The attribute (or what the factory returned) cannot be called.
-    NotCallable {
-        /// The spec as given.
-        spec: String,
-        /// The Python type of the attribute.
-        type_name: String,
-    },
-    /// Setting up `sys.path` failed.
-    Setup(String),
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LoadError::BadSpec(spec) => write!(
-                f,
-                "{spec:?} is not MODULE, MODULE:CALLABLE or MODULE:FACTORY(ARGS) (for example myapp:app)"
-            ),
-            LoadError::Import { module, error, hint } => {
-                write!(f, "cannot import module {module:?}: {error}")?;
-                match hint {
-                    Some(hint) => write!(f, "\nhint: {hint}"),
-                    None => Ok(()),
-                }
-            }
-            LoadError::MissingAttribute { module, attribute } => {
-                write!(f, "module {module:?} has no attribute {attribute:?}")
-            }
-            LoadError::NoDefaultCallable { module } => write!(
-                f,
-                "module {module:?} has neither \"application\" nor \"app\": name the callable, as {module}:NAME"
-            ),
-            LoadError::Factory { spec, error } => write!(f, "{spec:?}: {error}"),
-            LoadError::NotCallable { spec, type_name } => {
-                write!(f, "{spec:?} is not callable (it is a {type_name})")
-            }
-            LoadError::Setup(error) => write!(f, "cannot set up the Python path: {error}"),
-        }
-    }
-}
-
-impl Error for LoadError {}
-
 /// A Python exception raised by the application, its body or its `close()`.
 ///
 /// Shapes: `Display` is one line naming where it was raised and the
@@ -381,225 +308,6 @@ fn format_traceback(py: Python<'_>, error: &PyErr) -> PyResult<String> {
     Ok(text)
 }
 
-/// Load `MODULE:CALLABLE` (the gunicorn and waitress convention) and wrap
-/// it as an [`Application`].
-///
-/// Starts the embedded interpreter if needed (without Python's signal
-/// handlers, so Ctrl-C stops the server as usual), puts `pythonpath` first
-/// on `sys.path` and, when `VIRTUAL_ENV` is set, that environment's
-/// `site-packages` before the interpreter's own. The spec, as gunicorn
-/// takes it:
-///
-/// - `MODULE:CALLABLE`, where `CALLABLE` may be a dotted path
-///   (`myproject.wsgi:application`, `app:server.wsgi`);
-/// - `MODULE` alone: `MODULE:application`, else `MODULE:app`;
-/// - `MODULE:FACTORY(ARGS)`: the factory is called once, with `ARGS` read
-///   as Python literals (`create_app()`, `create_app("dev", debug=True)`),
-///   and what it returns is the application.
-///
-/// # Errors
-///
-/// A [`LoadError`] when the spec has none of these forms, the module
-/// cannot be imported (the Python error says why; a `ModuleNotFoundError`
-/// comes with a hint: the `--pythonpath` folder, or the virtual
-/// environment to activate), the attribute is missing, the factory's
-/// arguments are not literals or it raised, or the result is not callable.
-///
-/// # Example
-///
-/// ```no_run
-/// let app = wsgiref::python::load("myproject.wsgi:application", std::path::Path::new("."))?;
-/// let flask_app = wsgiref::python::load("myapp:create_app()", std::path::Path::new("."))?;
-/// # Ok::<(), wsgiref::python::LoadError>(())
-/// ```
-pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadError> {
-    let Some(parsed) = Spec::parse(spec) else {
-        return Err(LoadError::BadSpec(spec.to_string()));
-    };
-    let module_name = parsed.module;
-    let pythonpath = std::path::absolute(pythonpath).unwrap_or_else(|_| PathBuf::from(pythonpath));
-    let virtual_env = std::env::var_os("VIRTUAL_ENV").map(PathBuf::from);
-    Python::initialize();
-    Python::attach(|py| {
-        let support = support_module(py).map_err(|error| LoadError::Setup(exception_line(py, &error)))?;
-        let warning = support
-            .call_method1("setup_path", (pythonpath.as_os_str(), virtual_env.as_deref()))
-            .and_then(|warning| warning.extract::<Option<String>>())
-            .map_err(|error| LoadError::Setup(exception_line(py, &error)))?;
-        if let Some(warning) = warning {
-            log::warn!("{warning}");
-        }
-        let module = py.import(module_name).map_err(|error| LoadError::Import {
-            module: module_name.to_string(),
-            error: import_error(py, &error),
-            hint: import_hint(py, &error, module_name, &pythonpath, virtual_env.as_deref()),
-        })?;
-        let callable = match parsed.attribute {
-            Some(attribute) => {
-                let mut callable = module.into_any();
-                for name in attribute.split('.') {
-                    callable = callable.getattr(name).map_err(|_| LoadError::MissingAttribute {
-                        module: module_name.to_string(),
-                        attribute: attribute.to_string(),
-                    })?;
-                }
-                callable
-            }
-            // gunicorn's default name, then Flask's.
-            None => ["application", "app"]
-                .into_iter()
-                .find_map(|name| module.getattr(name).ok())
-                .ok_or_else(|| LoadError::NoDefaultCallable {
-                    module: module_name.to_string(),
-                })?,
-        };
-        let callable = match parsed.arguments {
-            Some(arguments) => {
-                call_factory(py, &support, &callable, arguments).map_err(|error| LoadError::Factory {
-                    spec: spec.to_string(),
-                    error,
-                })?
-            }
-            None => callable,
-        };
-        if !callable.is_callable() {
-            let type_name = callable
-                .get_type()
-                .qualname()
-                .map(|name| name.to_string())
-                .unwrap_or_default();
-            return Err(LoadError::NotCallable {
-                spec: spec.to_string(),
-                type_name,
-            });
-        }
-        let setup = |error: PyErr| LoadError::Setup(exception_line(py, &error));
-        Ok(PythonApplication {
-            spec: spec.to_string(),
-            callable: callable.unbind(),
-            file_wrapper: support.getattr("FileWrapper").map_err(setup)?.unbind(),
-            helpers: Arc::new(Helpers::new(py).map_err(setup)?),
-            template: Mutex::new(None),
-        })
-    })
-}
-
-/// A spec split into its parts: `MODULE[:NAME.PATH[(ARGS)]]`.
-#[derive(Debug, PartialEq)]
-struct Spec<'a> {
-    module: &'a str,
-    attribute: Option<&'a str>,
-    /// The text between the parentheses of a factory call.
-    arguments: Option<&'a str>,
-}
-
-impl Spec<'_> {
-    fn parse(spec: &str) -> Option<Spec<'_>> {
-        let (module, rest) = match spec.split_once(':') {
-            Some((module, rest)) => (module, Some(rest)),
-            None => (spec, None),
-        };
-        if !is_dotted_name(module) {
-            return None;
-        }
-        let Some(rest) = rest else {
-            return Some(Spec {
-                module,
-                attribute: None,
-                arguments: None,
-            });
-        };
-        let (attribute, arguments) = match rest.split_once('(') {
-            Some((name, arguments)) => (name.trim_end(), Some(arguments.strip_suffix(')')?)),
-            None => (rest, None),
-        };
-        is_dotted_name(attribute).then_some(Spec {
-            module,
-            attribute: Some(attribute),
-            arguments,
-        })
-    }
-}
-
-/// `a.b.c` with each part a Python identifier.
-fn is_dotted_name(name: &str) -> bool {
-    name.split('.').all(|part| {
-        let mut chars = part.chars();
-        chars.next().is_some_and(|first| first.is_alphabetic() || first == '_')
-            && chars.all(|c| c.is_alphanumeric() || c == '_')
-    })
-}
-
-/// Call the factory with its literal arguments (the support module's
-/// `call_factory`); the error text says what went wrong.
-fn call_factory<'py>(
-    py: Python<'py>,
-    support: &Bound<'py, PyModule>,
-    factory: &Bound<'py, PyAny>,
-    arguments: &str,
-) -> Result<Bound<'py, PyAny>, String> {
-    let parsed = support.call_method1("factory_arguments", (arguments,)).map_err(|error| {
-        format!(
-            "the factory's arguments must be Python literals (strings, numbers, True, False, None, lists, dicts): {}",
-            exception_line(py, &error)
-        )
-    })?;
-    let (args, kwargs): (Bound<'py, PyTuple>, Bound<'py, PyDict>) =
-        parsed.extract().map_err(|error| exception_line(py, &error))?;
-    factory.call(args, Some(&kwargs)).map_err(|error| {
-        let traceback = format_traceback(py, &error).unwrap_or_default();
-        format!(
-            "the factory raised {}\n{}",
-            exception_line(py, &error),
-            traceback.trim_end()
-        )
-    })
-}
-
-/// What to do about a `ModuleNotFoundError`: the application's own module
-/// not found means the wrong `--pythonpath`; a package it imports means the
-/// virtual environment that has it is not in use.
-fn import_hint(
-    py: Python<'_>,
-    error: &PyErr,
-    module: &str,
-    pythonpath: &Path,
-    virtual_env: Option<&Path>,
-) -> Option<String> {
-    if !error.is_instance_of::<pyo3::exceptions::PyModuleNotFoundError>(py) {
-        return None;
-    }
-    let missing: String = error.value(py).getattr("name").ok()?.extract().ok()?;
-    let folder = pythonpath.display();
-    if module == missing || module.starts_with(&format!("{missing}.")) {
-        return Some(format!(
-            "{missing:?} is not under {folder}: give the folder that holds it with --pythonpath DIR (for Django, the folder of manage.py)"
-        ));
-    }
-    if let Some(venv) = virtual_env {
-        return Some(format!(
-            "{missing:?} is not installed in the virtual environment {} (VIRTUAL_ENV): install the package that provides it there",
-            venv.display()
-        ));
-    }
-    let here = std::env::current_dir().unwrap_or_default();
-    let found = [pythonpath, here.as_path()]
-        .into_iter()
-        .flat_map(|dir| [".venv", "venv", "env"].map(|name| dir.join(name)))
-        .find(|candidate| candidate.join("pyvenv.cfg").is_file());
-    Some(match found {
-        Some(venv) => format!(
-            "VIRTUAL_ENV is not set, and {} looks like this project's virtual environment: activate it (source {}/bin/activate) or set VIRTUAL_ENV={}",
-            venv.display(),
-            venv.display(),
-            venv.display()
-        ),
-        None => format!(
-            "VIRTUAL_ENV is not set: activate the virtual environment that has {missing:?} (source .venv/bin/activate), or install it for this Python"
-        ),
-    })
-}
-
 /// How many worker threads the `wsgiref` command starts for a Python
 /// application (its `--python` default for
 /// [`ServerConfig::min_threads`](crate::ServerConfig::min_threads)): one.
@@ -639,19 +347,6 @@ fn support_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_class::<PyStartResponse>()?;
     module.add_class::<PyWrite>()?;
     Ok(module)
-}
-
-/// The exception line; with the traceback when the failure is in the
-/// module's own code rather than "no module named ...".
-fn import_error(py: Python<'_>, error: &PyErr) -> String {
-    let line = exception_line(py, error);
-    if error.is_instance_of::<pyo3::exceptions::PyModuleNotFoundError>(py) {
-        return line;
-    }
-    match format_traceback(py, error) {
-        Ok(traceback) => format!("{line}\n{}", traceback.trim_end()),
-        Err(_) => line,
-    }
 }
 
 impl PythonApplication {
@@ -720,101 +415,6 @@ impl PythonApplication {
             .call_method1(intern!(py, "run"), (self.callable.bind(py), environ, start_response))
             .map_err(|error| failure(request, PythonError::new(py, &error, "the application")))?;
         self.body(py, context, &result, request)
-    }
-
-    /// The body for the application's result. An exact `list` or `tuple`
-    /// (no `close()`, no code runs while it is read) is copied out whole;
-    /// otherwise the first chunk is taken now (the server would ask for it
-    /// next anyway), the rest one `next()` at a time.
-    fn body(
-        &self,
-        py: Python<'_>,
-        context: Bound<'_, PyAny>,
-        result: &Bound<'_, PyAny>,
-        request: u64,
-    ) -> Result<Body, AppError> {
-        if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
-            let kind = if result.is_instance_of::<PyString>() {
-                "str"
-            } else {
-                "bytes"
-            };
-            return Err(format!(
-                "the application returned a {kind}, not an iterable of bytes: return [body], a list of one bytes object"
-            )
-            .into());
-        }
-        if result.is_exact_instance_of::<PyList>() || result.is_exact_instance_of::<PyTuple>() {
-            return whole_sequence(py, result, request);
-        }
-        let mut response = PythonResponse {
-            request,
-            helpers: Arc::clone(&self.helpers),
-            context: Some(context.clone().unbind()),
-            result: Some(result.clone().unbind()),
-            iterator: None,
-            finished: false,
-            data_handed_out: false,
-        };
-        let helpers = &self.helpers;
-        let iterator = match context.call_method1(intern!(py, "run"), (helpers.iter.bind(py), result)) {
-            Ok(iterator) => iterator,
-            Err(error) => {
-                let error = failure(
-                    request,
-                    PythonError::new(py, &error, "iter() of the application's result"),
-                );
-                response.close(py);
-                return Err(error);
-            }
-        };
-        // Why: wsgiref computes Content-Length when len(result) == 1
-        // (BaseHandler.set_content_length); a Body made from one value does.
-        let one_block = helpers.length_in(&context, result) == Some(1);
-        let iterator_type = iterator.get_type();
-        // A list or tuple iterator (Django's HttpResponse gives one) runs no
-        // code and cannot block: read it to its end now.
-        let whole =
-            iterator_type.is(helpers.list_iterator.bind(py)) || iterator_type.is(helpers.tuple_iterator.bind(py));
-        response.iterator = Some(iterator.unbind());
-        let wanted = if whole {
-            usize::MAX
-        } else if one_block {
-            2
-        } else {
-            1
-        };
-        let mut taken = Vec::new();
-        while taken.len() < wanted {
-            match response.next_chunk(py) {
-                Ok(Some(chunk)) => taken.push(Ok(chunk)),
-                Ok(None) => break,
-                Err(error) if taken.is_empty() => {
-                    // PEP 3333: close() even when iteration failed; nothing was sent yet.
-                    response.close(py);
-                    return Err(error);
-                }
-                Err(error) => {
-                    // As under wsgiref: what came before is sent, then the response is cut.
-                    taken.push(Err(error));
-                    break;
-                }
-            }
-        }
-        response.data_handed_out = taken.iter().any(|chunk| matches!(chunk, Ok(data) if !data.is_empty()));
-        let finished = response.finished;
-        let response = Rc::new(RefCell::new(response));
-        let closing = Rc::clone(&response);
-        let body = match (one_block && finished, taken.len()) {
-            (true, 1) => Body::from(taken.pop().and_then(Result::ok).unwrap_or_default()),
-            _ => {
-                let rest = PythonChunks {
-                    response: (!finished).then_some(response),
-                };
-                Body::new(taken.into_iter().chain(rest))
-            }
-        };
-        Ok(body.on_close(move || closing.borrow_mut().finish()))
     }
 
     /// The environ as a Python `dict`: native `str` CGI keys, typed `wsgi.*`
@@ -923,33 +523,6 @@ fn environ_key<'py>(py: Python<'py>, key: &str) -> Bound<'py, PyString> {
     )
 }
 
-/// An exact `list` or `tuple` result, copied out in this one acquisition.
-/// It has no `close()`, so the body's end needs no Python.
-fn whole_sequence(py: Python<'_>, result: &Bound<'_, PyAny>, request: u64) -> Result<Body, AppError> {
-    let mut chunks = Vec::new();
-    for item in result.try_iter().map_err(|error| {
-        failure(
-            request,
-            PythonError::new(py, &error, "iter() of the application's result"),
-        )
-    })? {
-        let item = item.map_err(|error| failure(request, PythonError::new(py, &error, "the response body")))?;
-        let chunk = chunk_bytes(&item);
-        let failed = chunk.is_err();
-        chunks.push(chunk);
-        if failed {
-            // The server stops at the first error; what follows is never sent.
-            break;
-        }
-    }
-    let body = match (chunks.len(), chunks.pop()) {
-        // wsgiref's computed Content-Length for len(result) == 1.
-        (1, Some(only)) => Body::from(only?),
-        (_, last) => Body::new(chunks.into_iter().chain(last)),
-    };
-    Ok(body.on_close(move || drop(unregister(request))))
-}
-
 impl Application for PythonApplication {
     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
         let request = register(RequestState {
@@ -977,249 +550,5 @@ impl Application for PythonApplication {
 impl fmt::Debug for PythonApplication {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PythonApplication").field("spec", &self.spec).finish()
-    }
-}
-
-/// Python objects looked up once, when the application is loaded.
-struct Helpers {
-    /// `contextvars.Context`: a fresh, empty context per request.
-    context_type: Py<PyAny>,
-    /// The built-ins `iter`, `next` and `getattr`, called through `Context.run`
-    /// or with a default (which raises no exception on a miss).
-    iter: Py<PyAny>,
-    next: Py<PyAny>,
-    getattr: Py<PyAny>,
-    /// `type(iter([]))` and `type(iter(()))`.
-    list_iterator: Py<PyAny>,
-    tuple_iterator: Py<PyAny>,
-    /// The default `next()` returns at the end (no `StopIteration` is made).
-    end: Py<PyAny>,
-}
-
-impl Helpers {
-    fn new(py: Python<'_>) -> PyResult<Helpers> {
-        let builtins = py.import("builtins")?;
-        Ok(Helpers {
-            context_type: py.import("contextvars")?.getattr("Context")?.unbind(),
-            iter: builtins.getattr("iter")?.unbind(),
-            next: builtins.getattr("next")?.unbind(),
-            getattr: builtins.getattr("getattr")?.unbind(),
-            list_iterator: PyList::empty(py).try_iter()?.get_type().into_any().unbind(),
-            tuple_iterator: PyTuple::empty(py).try_iter()?.get_type().into_any().unbind(),
-            end: builtins.getattr("object")?.call0()?.unbind(),
-        })
-    }
-
-    /// `len(object)` run in `context`, when the object has a `__len__`;
-    /// `None` when it has none or it fails (wsgiref: no computed length).
-    /// Why `getattr(object, "__len__", None)` first: on CPython 3.11 it makes
-    /// no exception for a missing name, where `len()` makes a `TypeError`
-    /// (and pyo3's `hasattr` an `AttributeError`) that is thrown away.
-    fn length_in(&self, context: &Bound<'_, PyAny>, object: &Bound<'_, PyAny>) -> Option<usize> {
-        let py = context.py();
-        let run = intern!(py, "run");
-        let method = context
-            .call_method1(run, (self.getattr.bind(py), object, intern!(py, "__len__"), py.None()))
-            .ok()?;
-        if method.is_none() {
-            return None;
-        }
-        context.call_method1(run, (method,)).ok()?.extract().ok()
-    }
-}
-
-/// What is left of a response after the first acquisition: its context,
-/// its result and iterator until `close()`.
-struct PythonResponse {
-    request: u64,
-    helpers: Arc<Helpers>,
-    /// `None` once closed.
-    context: Option<Py<PyAny>>,
-    result: Option<Py<PyAny>>,
-    iterator: Option<Py<PyAny>>,
-    /// The iteration ended (or failed).
-    finished: bool,
-    /// A non-empty chunk was given to the server, which writes each chunk
-    /// before asking for the next: the response head is on the wire.
-    data_handed_out: bool,
-}
-
-impl PythonResponse {
-    /// The next chunk, `next()` run in the request's context; `None` at the end.
-    fn next_chunk(&mut self, py: Python<'_>) -> Result<Option<Vec<u8>>, AppError> {
-        let (Some(context), Some(iterator), false) = (&self.context, &self.iterator, self.finished) else {
-            return Ok(None);
-        };
-        let helpers = &self.helpers;
-        let end = helpers.end.bind(py);
-        let next = context
-            .bind(py)
-            .call_method1(intern!(py, "run"), (helpers.next.bind(py), iterator.bind(py), end));
-        let chunk = match next {
-            Ok(item) if item.is(end) => Ok(None),
-            Ok(item) => chunk_bytes(&item).map(Some),
-            Err(error) => Err(failure(self.request, PythonError::new(py, &error, "the response body"))),
-        };
-        self.finished = !matches!(chunk, Ok(Some(_)));
-        chunk
-    }
-
-    /// PEP 3333's `close()`, at most once, in the request's context: looked
-    /// up now, as wsgiref does (an iterable may set `close` while it is
-    /// iterated), then called. The result and iterator are let go inside
-    /// the context too, so that an unfinished generator's `finally` sees it.
-    fn close(&mut self, py: Python<'_>) {
-        let Some(context) = self.context.take() else {
-            return;
-        };
-        let context = context.into_bound(py);
-        let run = intern!(py, "run");
-        if let Some(result) = &self.result {
-            let getattr = self.helpers.getattr.bind(py);
-            let closed = context
-                .call_method1(run, (getattr, result.bind(py), intern!(py, "close"), py.None()))
-                .and_then(|close| match close.is_none() {
-                    true => Ok(()),
-                    false => context.call_method1(run, (close,)).map(drop),
-                });
-            if let Err(error) = closed {
-                log::error!("{}", PythonError::new(py, &error, "close() of the response body"));
-            }
-        }
-        let last = [self.result.take(), self.iterator.take()].into_iter().flatten();
-        let released = PyList::new(py, last)
-            .and_then(|holder| context.call_method1(run, (holder.getattr(intern!(py, "clear"))?,)));
-        if let Err(error) = released {
-            log::error!("{}", PythonError::new(py, &error, "freeing the response body"));
-        }
-    }
-
-    /// The body's close hook: `close()` if the iteration did not already
-    /// call it, then the request's state goes.
-    fn finish(&mut self) {
-        if self.context.is_some() {
-            Python::attach(|py| self.close(py));
-        }
-        drop(unregister(self.request));
-    }
-}
-
-/// The body after its first chunks: one `next()` per chunk, each in its
-/// own acquisition of the GIL. Where the iteration ends (or fails), the
-/// same acquisition calls `close()` when the response head is already sent,
-/// so that a streamed body costs no extra acquisition at its end.
-struct PythonChunks {
-    response: Option<Rc<RefCell<PythonResponse>>>,
-}
-
-impl Iterator for PythonChunks {
-    type Item = Result<Vec<u8>, AppError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let shared = self.response.as_ref()?;
-        let mut response = shared.borrow_mut();
-        let next = Python::attach(|py| {
-            let next = response.next_chunk(py);
-            match &next {
-                Ok(Some(chunk)) => response.data_handed_out |= !chunk.is_empty(),
-                // Why not close after an empty body: wsgiref closes after
-                // finish_content() sent the head; our close hook does too.
-                Ok(None) if response.data_handed_out => response.close(py),
-                Ok(None) => {}
-                // PEP 3333: close() when iteration failed, before the error page.
-                Err(_) => response.close(py),
-            }
-            next
-        });
-        drop(response);
-        if !matches!(next, Ok(Some(_))) {
-            self.response = None;
-        }
-        next.transpose()
-    }
-}
-
-/// One item of the body as bytes; any other type is an error that says so.
-fn chunk_bytes(item: &Bound<'_, PyAny>) -> Result<Vec<u8>, AppError> {
-    if let Ok(bytes) = item.cast::<PyBytes>() {
-        return Ok(bytes.as_bytes().to_vec());
-    }
-    let shown = item.repr().map(|repr| short(&repr.to_string())).unwrap_or_default();
-    let type_name = item.get_type().qualname().map(|n| n.to_string()).unwrap_or_default();
-    if item.is_instance_of::<PyString>() {
-        return Err(format!(
-            "the response body yielded a str ({shown}), not bytes: WSGI bodies are bytes, so encode it (for example with .encode('utf-8'))"
-        )
-        .into());
-    }
-    Err(format!("the response body yielded a {type_name} ({shown}), not bytes").into())
-}
-
-/// The first 60 characters of `text`, for error messages.
-fn short(text: &str) -> String {
-    let mut chars = text.chars();
-    let head: String = chars.by_ref().take(60).collect();
-    if chars.next().is_some() {
-        format!("{head}...")
-    } else {
-        head
-    }
-}
-
-/// The error to report: a client that went away while the application
-/// called `write()` is an `io::Error` (the server logs it at debug level),
-/// whatever exception the application raised after it.
-fn failure(request: u64, error: PythonError) -> AppError {
-    match with_request(request, |state| state.write_error.take()).flatten() {
-        Some(io_error) => Box::new(io_error),
-        None => Box::new(error),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn specs_take_gunicorns_three_forms() {
-        let spec = |module, attribute, arguments| {
-            Some(Spec {
-                module,
-                attribute,
-                arguments,
-            })
-        };
-        assert_eq!(Spec::parse("myapp"), spec("myapp", None, None));
-        assert_eq!(
-            Spec::parse("my.app:server.wsgi"),
-            spec("my.app", Some("server.wsgi"), None)
-        );
-        assert_eq!(
-            Spec::parse("app:create_app()"),
-            spec("app", Some("create_app"), Some(""))
-        );
-        assert_eq!(
-            Spec::parse("app:create_app('dev', debug=True)"),
-            spec("app", Some("create_app"), Some("'dev', debug=True"))
-        );
-        for bad in [
-            "",
-            "x:",
-            ":app",
-            "my-app:app",
-            "app:create_app(",
-            "a..b:app",
-            "app:1x",
-            "app:f()x",
-        ] {
-            assert_eq!(Spec::parse(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn short_cuts_long_reprs_at_60_characters() {
-        assert_eq!(short("'abc'"), "'abc'");
-        let long = "x".repeat(61);
-        assert_eq!(short(&long), format!("{}...", "x".repeat(60)));
     }
 }
