@@ -352,7 +352,8 @@ fn main() -> ExitCode {
         );
     }
     let banner = Banner {
-        quiet: args.quiet,
+        // A reloader's restarted child: the first line only, not the banner again.
+        quiet: args.quiet || reload::is_restarted_child(),
         colour: args.colour.enabled(std::io::stdout().is_terminal()),
         static_files: args.static_dir.as_deref().map(|dir| (dir, args.static_url.as_str())),
         django_static: django_static.as_deref(),

@@ -690,8 +690,31 @@ fn reload_restarts_the_server_after_a_file_change() {
 }
 
 #[test]
-fn reload_keeps_watching_when_the_server_fails_to_start() {
-    let watched = temp_dir("reload-fail");
+fn a_reload_prints_one_line_not_the_banner_again() {
+    let watched = temp_dir("reload-banner");
+    let mut server = Running::start(&["--port", "0", "--reload", "--reload-dir", watched.to_str().unwrap()]);
+    let first: Vec<String> = (0..4).map(|_| server.stdout_line()).collect();
+    assert!(
+        first[3].starts_with("WARNING: This is a development server"),
+        "{first:#?}"
+    );
+    server.stderr_line_with("Watching for file changes in ");
+    touch(&watched.join("app.py"));
+    let second = wait_for_serving_line(&server);
+    assert_eq!(get(second, "/"), 200);
+    // Nothing after the Serving line: no second banner.
+    assert!(
+        server.stdout.recv_timeout(Duration::from_millis(700)).is_err(),
+        "the banner was printed again"
+    );
+    server.signal("TERM");
+    assert_eq!(server.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    let _ = std::fs::remove_dir_all(watched);
+}
+
+#[test]
+fn reload_exits_1_when_the_port_is_taken() {
+    let watched = temp_dir("reload-taken");
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let mut server = Running::start(&[
@@ -703,15 +726,32 @@ fn reload_keeps_watching_when_the_server_fails_to_start() {
         watched.to_str().unwrap(),
     ]);
     server.stderr_line_with(&format!("wsgiref: Port {port} is in use by another program"));
+    // As without --reload (and as runserver): a file change would not free it.
+    assert_eq!(server.wait_exit(Duration::from_secs(15)).code(), Some(1));
+    let _ = std::fs::remove_dir_all(watched);
+}
+
+#[test]
+fn reload_keeps_watching_when_the_application_fails_to_load() {
+    let watched = temp_dir("reload-fail");
+    let mut server = Running::start(&[
+        "--quiet",
+        "--port",
+        "0",
+        "--app",
+        "no-such-app",
+        "--reload",
+        "--reload-dir",
+        watched.to_str().unwrap(),
+    ]);
+    server.stderr_line_with("unknown application \"no-such-app\"");
     server.stderr_line_with("Waiting for a file change to start it again.");
     assert!(server.is_running(), "the reloader exited with its child");
-
-    drop(taken);
     touch(&watched.join("settings.toml"));
-    let address = wait_for_serving_line(&server);
-    assert_eq!(address.port().to_string(), port);
-    assert_eq!(get(address, "/"), 200);
-
+    server.stderr_line_with("changed, reloading.");
+    // The restarted child fails the same way; the parent goes on watching.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(server.is_running());
     server.signal("INT");
     assert_eq!(server.wait_exit(Duration::from_secs(15)).code(), Some(0));
     let _ = std::fs::remove_dir_all(watched);

@@ -4,10 +4,15 @@
 //!
 //! As Werkzeug's and Django's reloaders do, the child is marked by an
 //! environment variable (`WSGIREF_RELOADER_CHILD=1`): it serves, and the
-//! parent never binds a socket. A child that exits with an error (a port in
-//! use; for `--python`, a syntax error) leaves the parent watching: the next
-//! change starts it again. The child is stopped with SIGTERM, so requests in
-//! flight finish as on Ctrl-C.
+//! parent never binds a socket. A child whose application failed to load
+//! (exit status 2: for `--python`, a syntax error) leaves the parent
+//! watching: the next change starts it again. A child that cannot listen
+//! (exit status 1: a port in use, an unknown host) ends the parent with
+//! status 1, as without `--reload` and as runserver does: editing a source
+//! file would not free the port. The child is stopped with SIGTERM, so
+//! requests in flight finish as on Ctrl-C. A restarted child prints only
+//! the `Serving HTTP on ...` line, not the whole banner
+//! ([`RESTART_ENV`]).
 //!
 //! Rust code is compiled, so re-running the same binary does not pick up
 //! its changes: for a Rust application, `cargo watch -x run` (or
@@ -27,6 +32,10 @@ use super::signals::seconds;
 /// The environment variable that marks the reloader's child.
 pub const CHILD_ENV: &str = "WSGIREF_RELOADER_CHILD";
 
+/// Set (to `1`) for a child started again after a change: its banner is
+/// one line.
+pub const RESTART_ENV: &str = "WSGIREF_RELOADER_RESTART";
+
 /// File extensions whose changes restart the server.
 pub const SOURCE_EXTENSIONS: &[&str] = &["py", "rs", "toml", "cfg", "ini", "json", "yaml", "yml", "html"];
 
@@ -40,6 +49,11 @@ const SETTLE_TIME: Duration = Duration::from_millis(300);
 /// Whether this process is the reloader's child (it serves; it does not watch).
 pub fn is_child() -> bool {
     std::env::var_os(CHILD_ENV).is_some_and(|value| value == "1")
+}
+
+/// Whether this process is a reloader's child started again after a change.
+pub fn is_restarted_child() -> bool {
+    is_child() && std::env::var_os(RESTART_ENV).is_some_and(|value| value == "1")
 }
 
 /// What the parent waits for.
@@ -82,7 +96,7 @@ pub fn run(directories: &[PathBuf], grace: Duration) -> ExitCode {
     let mut reloader = Reloader {
         roots,
         grace,
-        child: spawn_child(),
+        child: spawn_child(false),
         restart_at: None,
         quit_by: None,
     };
@@ -164,12 +178,13 @@ impl Reloader {
             let _ = child.kill();
             let _ = child.wait();
         }
-        self.child = spawn_child();
+        self.child = spawn_child(true);
     }
 
     /// The exit status of the parent once it is done: the child exited
-    /// after a signal, or by itself with success (`--once`). A child that
-    /// failed leaves the parent watching.
+    /// after a signal, by itself with success (`--once`), or with status 1
+    /// (it could not listen). A child whose application failed leaves the
+    /// parent watching.
     fn check_child(&mut self) -> Option<ExitCode> {
         let finished = match self.child.as_mut().map(Child::try_wait) {
             Some(Ok(Some(status))) => Some(status),
@@ -177,7 +192,10 @@ impl Reloader {
         };
         if let Some(status) = finished {
             self.child = None;
-            if self.quit_by.is_none() && !status.success() {
+            if self.quit_by.is_none() && status.code() == Some(1) {
+                // It could not listen (it said why): no file change fixes that.
+                return Some(ExitCode::FAILURE);
+            } else if self.quit_by.is_none() && !status.success() {
                 say!("wsgiref: the server stopped ({status}). Waiting for a file change to start it again.");
             } else if self.quit_by.is_none() {
                 return Some(ExitCode::SUCCESS);
@@ -255,8 +273,9 @@ fn is_source_file(path: &Path, roots: &[PathBuf]) -> bool {
     !in_ignored && extension.is_some_and(|extension| SOURCE_EXTENSIONS.contains(&&*extension))
 }
 
-/// This program again, with the same arguments, marked as the child.
-fn spawn_child() -> Option<Child> {
+/// This program again, with the same arguments, marked as the child (and
+/// as restarted, after a change).
+fn spawn_child(restarted: bool) -> Option<Child> {
     let program = match std::env::current_exe() {
         Ok(program) => program,
         Err(error) => {
@@ -267,6 +286,7 @@ fn spawn_child() -> Option<Child> {
     match Command::new(program)
         .args(std::env::args_os().skip(1))
         .env(CHILD_ENV, "1")
+        .env(RESTART_ENV, if restarted { "1" } else { "0" })
         .spawn()
     {
         Ok(child) => Some(child),
