@@ -121,9 +121,8 @@ pub(crate) struct Workers {
     shared: Arc<Shared>,
     min_threads: usize,
     max_threads: usize,
-    /// `completed` and "all busy" at the last look, to see whether workers are stuck.
+    /// `completed` at the last look, to see whether workers are stuck.
     last_completed: u64,
-    all_busy_last_time: bool,
     /// Since when every worker has been busy at every look, and the
     /// process's CPU time then ([`process_cpu_time`]).
     all_busy_since: Option<(Instant, Option<Duration>)>,
@@ -171,7 +170,6 @@ impl Workers {
             min_threads,
             max_threads,
             last_completed: 0,
-            all_busy_last_time: false,
             all_busy_since: None,
             cpu_clock: process_cpu_time,
             cpu_share: cpu_share(),
@@ -196,13 +194,13 @@ impl Workers {
         // No live worker is not "all busy": workers that could not start
         // (their hook failed) are not restarted forever.
         let all_busy = live > 0 && busy >= live;
+        let all_busy_last_time = self.all_busy_since.is_some();
         if !all_busy {
             self.all_busy_since = None;
         }
         let completed = self.shared.completed.load(Ordering::Relaxed);
-        let stuck = all_busy && self.all_busy_last_time && completed == self.last_completed;
+        let stuck = all_busy && all_busy_last_time && completed == self.last_completed;
         let waiting = all_busy && self.waiting_with_the_cpu_idle();
-        self.all_busy_last_time = all_busy;
         self.last_completed = completed;
         if (stuck || waiting) && live < self.max_threads {
             // Double them: stuck or waiting workers may be many times too few
@@ -218,7 +216,6 @@ impl Workers {
             }
             // The new workers are not busy yet: judge again from the next look,
             // and keep them for a whole window.
-            self.all_busy_last_time = false;
             self.all_busy_since = None;
             self.peak_busy = live + more;
             self.window_start = Instant::now();

@@ -438,14 +438,6 @@ impl PythonApplication {
     /// The template of the `wsgi.*` keys for this environ's flags, made on
     /// first use and again only if the flags change.
     fn template<'py>(&self, py: Python<'py>, environ: &Environ) -> PyResult<Bound<'py, PyDict>> {
-        let flags = TemplateFlags {
-            version: environ.version,
-            url_scheme: environ.url_scheme.clone(),
-            multithread: environ.multithread,
-            multiprocess: environ.multiprocess,
-            run_once: environ.run_once,
-            file_wrapper: environ.file_wrapper.is_some(),
-        };
         // Why the lock is never held across a call into Python: Python may
         // release the GIL there (pyo3's `intern!` does on first use), and a
         // thread that then takes the GIL and waits for this lock would wait
@@ -453,11 +445,12 @@ impl PythonApplication {
         {
             let template = self.template.lock().unwrap_or_else(|e| e.into_inner());
             if let Some((made_for, dict)) = template.as_ref() {
-                if *made_for == flags {
+                if made_for.fit(environ) {
                     return Ok(dict.bind(py).clone());
                 }
             }
         }
+        let flags = TemplateFlags::of(environ);
         let dict = PyDict::new(py);
         dict.set_item(intern!(py, "wsgi.version"), flags.version)?;
         dict.set_item(intern!(py, "wsgi.url_scheme"), flags.url_scheme.as_str())?;
@@ -475,7 +468,6 @@ impl PythonApplication {
 }
 
 /// The environ values a template dict was made for.
-#[derive(PartialEq)]
 struct TemplateFlags {
     version: (u32, u32),
     url_scheme: String,
@@ -483,6 +475,29 @@ struct TemplateFlags {
     multiprocess: bool,
     run_once: bool,
     file_wrapper: bool,
+}
+
+impl TemplateFlags {
+    fn of(environ: &Environ) -> TemplateFlags {
+        TemplateFlags {
+            version: environ.version,
+            url_scheme: environ.url_scheme.clone(),
+            multithread: environ.multithread,
+            multiprocess: environ.multiprocess,
+            run_once: environ.run_once,
+            file_wrapper: environ.file_wrapper.is_some(),
+        }
+    }
+
+    /// Whether `environ` has these values (compared in place: no copy per request).
+    fn fit(&self, environ: &Environ) -> bool {
+        self.version == environ.version
+            && self.url_scheme == environ.url_scheme
+            && self.multithread == environ.multithread
+            && self.multiprocess == environ.multiprocess
+            && self.run_once == environ.run_once
+            && self.file_wrapper == environ.file_wrapper.is_some()
+    }
 }
 
 /// The key as a Python `str`: interned for the keys most requests have
