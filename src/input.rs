@@ -216,10 +216,7 @@ impl Input {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn is_finished(&self) -> bool {
-        match self.framing {
-            Framing::Done | Framing::Length { remaining: 0 } => true,
-            _ => false,
-        }
+        matches!(self.framing, Framing::Done | Framing::Length { remaining: 0 })
     }
 
     /// PEP 3333's `read(size)`: up to `size` bytes; fewer only at EOF.
