@@ -132,6 +132,7 @@ pub mod static_files;
 pub mod testing;
 pub mod trace;
 pub mod types;
+mod uri;
 pub mod util;
 pub mod validate;
 

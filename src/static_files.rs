@@ -79,6 +79,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::handlers::format_date_time;
 use crate::types::{AppError, Application, Body, Environ, StartResponse};
+use crate::uri::quote_from_bytes;
 use crate::util::to_bytes;
 
 /// Block size for file bodies given to `wsgi.file_wrapper`, in bytes.
@@ -443,18 +444,11 @@ fn plain_response(start_response: StartResponse, status: &str, extra: &[(&str, &
     Ok(Body::from(body))
 }
 
-/// Percent-encode a path as Python's `urllib.parse.quote(path)` does:
-/// letters, digits, `_.-~` and `/` stay, every other byte becomes `%XX`.
+/// Percent-encode a path's bytes as Python's `urllib.parse.quote(path)`
+/// does (its default `safe='/'`): letters, digits, `_.-~` and `/` stay,
+/// every other byte becomes `%XX`.
 fn quote_path(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &byte in bytes {
-        if byte.is_ascii_alphanumeric() || b"_.-~/".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    quote_from_bytes(bytes, "/")
 }
 
 /// Escape `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.

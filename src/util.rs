@@ -16,9 +16,10 @@
 //!
 //! # Design notes
 //!
-//! - `quote` (from `urllib.parse`) and `normpath` (from `posixpath`) are
-//!   written out here as small private helpers rather than pulled in as
-//!   dependencies; each quotes the Python behaviour it copies.
+//! - `quote` (from `urllib.parse`, in the crate's private `uri` module)
+//!   and `normpath` (from `posixpath`) are written out as small private
+//!   helpers rather than pulled in as dependencies; each quotes the Python
+//!   behaviour it copies.
 //! - Python's `environ` is a dict in which a key can be missing; the
 //!   `wsgi.*` keys of [`Environ`] are typed fields that always hold a value.
 //!   So [`setup_testing_defaults`] cannot tell "unset" from "set to the
@@ -33,6 +34,7 @@ use std::fmt;
 use std::io::Read;
 
 use crate::types::{AppError, Body, Environ};
+use crate::uri::quote;
 
 /// Wrapper to convert a file-like object (any [`Read`]) to an iterator of
 /// `block_size`-byte chunks; what `wsgi.file_wrapper` gives.
@@ -420,35 +422,6 @@ pub fn is_hop_by_hop(header_name: &str) -> bool {
         "upgrade",
     ];
     HOP_BY_HOP.iter().any(|hop| hop.eq_ignore_ascii_case(header_name))
-}
-
-/// Percent-encode `text` for a URI path, as Python's
-/// `urllib.parse.quote(text, safe, encoding='latin1')` does.
-///
-/// Each character is taken as its latin-1 byte; every byte except ASCII
-/// letters, digits, `_.-~` and the ASCII characters in `safe` becomes
-/// `%XX` (upper-case hex). A character above U+00FF, which CPython refuses
-/// with `UnicodeEncodeError`, is encoded as its UTF-8 bytes instead.
-///
-/// Spec: RFC 3986 §2.1 (percent-encoding) and §2.3 (unreserved characters).
-fn quote(text: &str, safe: &str) -> String {
-    let mut bytes = Vec::with_capacity(text.len());
-    for c in text.chars() {
-        match u8::try_from(c) {
-            Ok(byte) => bytes.push(byte),
-            Err(_) => bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-        }
-    }
-    let mut quoted = String::with_capacity(bytes.len());
-    for byte in bytes {
-        let always_safe = byte.is_ascii_alphanumeric() || b"_.-~".contains(&byte);
-        if always_safe || (byte.is_ascii() && safe.as_bytes().contains(&byte)) {
-            quoted.push(char::from(byte));
-        } else {
-            quoted.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    quoted
 }
 
 /// Normalise a `/`-separated path as Python's `posixpath.normpath` does:

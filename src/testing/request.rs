@@ -3,6 +3,7 @@
 
 use crate::input::Input;
 use crate::types::Environ;
+use crate::uri::{quote_from_bytes, quote_plus, text_to_bytes, unquote};
 use crate::util::from_latin1;
 
 /// A request to run an application with: method, target, headers and body.
@@ -78,10 +79,10 @@ impl TestRequest {
             None => (target, None),
         };
         let mut encoded = String::from(if path.starts_with('/') { "" } else { "/" });
-        encoded.push_str(&encode_target(path, ""));
+        encoded.push_str(&quote_from_bytes(path.as_bytes(), PATH_SAFE));
         if let Some(query) = query {
             encoded.push('?');
-            encoded.push_str(&encode_target(query, "?"));
+            encoded.push_str(&quote_from_bytes(query.as_bytes(), QUERY_SAFE));
         }
         TestRequest {
             method: method.to_string(),
@@ -201,7 +202,7 @@ impl TestRequest {
     pub fn form(self, fields: &[(&str, &str)]) -> TestRequest {
         let pairs: Vec<String> = fields
             .iter()
-            .map(|(name, value)| format!("{}={}", encode_form(name), encode_form(value)))
+            .map(|(name, value)| format!("{}={}", quote_plus(name), quote_plus(value)))
             .collect();
         self.content_type("application/x-www-form-urlencoded")
             .body(pairs.join("&"))
@@ -295,7 +296,7 @@ impl TestRequest {
     /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn script_name(mut self, prefix: &str) -> TestRequest {
-        self.front.script_name = encode_target(prefix.trim_end_matches('/'), "");
+        self.front.script_name = quote_from_bytes(prefix.trim_end_matches('/').as_bytes(), PATH_SAFE);
         self
     }
 
@@ -495,59 +496,19 @@ fn is_token(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// The bytes of a text: characters up to U+00FF as one byte (latin-1),
-/// others as their UTF-8.
-fn text_to_bytes(text: &str) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(text.len());
-    for c in text.chars() {
-        match u8::try_from(c) {
-            Ok(byte) => bytes.push(byte),
-            Err(_) => bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-        }
-    }
-    bytes
-}
-
-/// Percent-encode what may not appear in a request target, as the UTF-8
-/// of each such character; `%` stays (the text may be encoded already).
+/// What stays as it is in a target's path, besides the letters, digits
+/// and `-._~` that quoting always keeps: the rest of `pchar`, `/`, and `%`
+/// (the text may be percent-encoded already). Every other character is
+/// sent as the percent-encoded bytes of its UTF-8.
 ///
 /// > pchar = unreserved / pct-encoded / sub-delims / ":" / "@"
 /// > path = *( "/" / pchar ); query = *( pchar / "/" / "?" )
 ///
 /// Spec: RFC 3986 §3.3, §3.4.
-fn encode_target(text: &str, extra_safe: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        let safe = byte.is_ascii_alphanumeric()
-            || b"-._~!$&'()*+,;=:@/%".contains(&byte)
-            || extra_safe.as_bytes().contains(&byte);
-        if safe {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
-}
+const PATH_SAFE: &str = "!$&'()*+,;=:@/%";
 
-/// Encode a form name or value as Python's `urllib.parse.quote_plus` does:
-/// UTF-8, space as `+`, letters, digits and `_.-~` as they are.
-fn encode_form(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b' ' => encoded.push('+'),
-            b if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) => encoded.push(char::from(b)),
-            b => encoded.push_str(&format!("%{b:02X}")),
-        }
-    }
-    encoded
-}
-
-/// Percent-decode a request path as the server does.
-fn unquote(text: &str) -> String {
-    crate::simple_server::unquote(text)
-}
+/// What stays as it is in a target's query: `PATH_SAFE` and `?`.
+const QUERY_SAFE: &str = "!$&'()*+,;=:@/%?";
 
 #[cfg(test)]
 mod tests {
