@@ -68,40 +68,45 @@ pub fn init(colour: bool, access_log: bool) {
         builder.filter_module(wsgiref::http::ACCESS_LOG_TARGET, log::LevelFilter::Off);
     }
     builder
-        .format(move |out, record| {
-            if record.target() == wsgiref::http::ACCESS_LOG_TARGET {
-                // The status travels as a key-value (see wsgiref::http::log_request).
-                let status = record
-                    .key_values()
-                    .get(Key::from("status"))
-                    .and_then(|value| value.to_u64());
-                match status.and_then(status_style).filter(|_| colour) {
-                    Some(style) => writeln!(out, "\x1b[{style}m{}\x1b[0m", record.args()),
-                    None => writeln!(out, "{}", record.args()),
-                }
-            } else if record.target() == wsgiref::trace::TARGET {
-                // A trace block is printed as it is: it has its own layout.
-                writeln!(out, "{}", record.args())
-            } else {
-                let level_style = match record.level() {
-                    log::Level::Error => "1;31",
-                    log::Level::Warn => "33",
-                    _ => "",
-                };
-                if colour && !level_style.is_empty() {
-                    writeln!(
-                        out,
-                        "[\x1b[{level_style}m{}\x1b[0m {}] {}",
-                        record.level(),
-                        record.target(),
-                        record.args()
-                    )
-                } else {
-                    writeln!(out, "[{} {}] {}", record.level(), record.target(), record.args())
-                }
-            }
-        })
+        .format(move |out, record| format_record(out, record, colour))
         .init();
+}
+
+/// One log record as a line: an access-log line as it is (coloured by its
+/// status when `colour`), a trace block as it is, any other record as
+/// `[LEVEL target] message` (errors and warnings coloured when `colour`).
+fn format_record(out: &mut env_logger::fmt::Formatter, record: &log::Record, colour: bool) -> std::io::Result<()> {
+    if record.target() == wsgiref::http::ACCESS_LOG_TARGET {
+        // The status travels as a key-value (see wsgiref::http::log_request).
+        let status = record
+            .key_values()
+            .get(Key::from("status"))
+            .and_then(|value| value.to_u64());
+        match status.and_then(status_style).filter(|_| colour) {
+            Some(style) => writeln!(out, "\x1b[{style}m{}\x1b[0m", record.args()),
+            None => writeln!(out, "{}", record.args()),
+        }
+    } else if record.target() == wsgiref::trace::TARGET {
+        // A trace block is printed as it is: it has its own layout.
+        writeln!(out, "{}", record.args())
+    } else {
+        let level_style = match record.level() {
+            log::Level::Error => "1;31",
+            log::Level::Warn => "33",
+            _ => "",
+        };
+        if colour && !level_style.is_empty() {
+            writeln!(
+                out,
+                "[\x1b[{level_style}m{}\x1b[0m {}] {}",
+                record.level(),
+                record.target(),
+                record.args()
+            )
+        } else {
+            writeln!(out, "[{} {}] {}", record.level(), record.target(), record.args())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,6 @@ use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::say;
 use super::signals::seconds;
 
 /// The environment variable that marks the reloader's child.

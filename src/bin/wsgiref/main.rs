@@ -1,8 +1,34 @@
 //! The `wsgiref` command: serve a built-in WSGI application, like
 //! `python -m wsgiref.simple_server`, with what a developer expects of a
-//! dev `runserver` (see the `cli` modules).
+//! dev `runserver`.
+//!
+//! This file is the argument parser and the order of events; what makes
+//! the command a dev server is in the binary's own modules next to it, one
+//! file each. They live under `src/bin/wsgiref/`, apart from the library's
+//! modules, because they are not part of the library: they use it as any
+//! user would (`use wsgiref::...`) and need the `cli` feature's crates.
 
-mod cli;
+/// `eprintln!` that never panics: a message to a closed stderr (a pipe
+/// whose reader has gone) is dropped instead of killing the thread that
+/// prints it. Why: `eprintln!` panics on a write error, and in the signal
+/// handler that panic killed the handler thread, so SIGTERM no longer
+/// stopped the server.
+///
+/// Defined before the `mod` lines so that the modules below can use it
+/// without an import: a `macro_rules!` macro is in scope from its
+/// definition to the end of the file, modules declared there included.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+mod address;
+mod banner;
+mod logging;
+mod reload;
+mod signals;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -13,10 +39,8 @@ use wsgiref::simple_server::{bytes_app, demo_app, echo_app, hello_app};
 use wsgiref::static_files::StaticFiles;
 use wsgiref::{Application, ServerConfig, WsgiServer};
 
-use cli::banner::Banner;
-use cli::logging::Colour;
-use cli::say;
-use cli::{address, logging, reload, signals};
+use banner::Banner;
+use logging::Colour;
 
 const HELP: &str = "\
 Serve a WSGI application over HTTP, like `python -m wsgiref.simple_server`,
@@ -134,6 +158,9 @@ struct Args {
     config: ServerConfig,
 }
 
+/// What the command line asks for, or `None` when `--help` or `--version`
+/// has been answered.
+// Long: one flat match arm per option, in the order of --help; split up, it would hide which option sets what.
 fn parse_args() -> Result<Option<Args>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut args = Args {
@@ -327,30 +354,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(message) = address::check_host(&args.host, args.port) {
-        say!("wsgiref: {message}");
-        return ExitCode::FAILURE;
-    }
-    let mut config = args.config.clone();
-    if args.app == "python" && !args.min_threads_given {
-        config.min_threads = python_min_threads();
-    }
-    let server = match WsgiServer::with_config(&args.host, args.port, application, config) {
+    let server = match start_server(&args, application) {
         Ok(server) => server,
-        Err(error) => {
-            say!(
-                "wsgiref: {}",
-                address::bind_error_message(&error, &args.host, args.port)
-            );
+        Err(message) => {
+            say!("wsgiref: {message}");
             return ExitCode::FAILURE;
         }
     };
-    if let Err(error) = address::set_backlog(server.socket(), args.backlog) {
-        log::warn!(
-            "could not set the listen backlog to {}: {error}; it stays 128",
-            args.backlog
-        );
-    }
     let banner = Banner {
         // A reloader's restarted child: the first line only, not the banner again.
         quiet: args.quiet || reload::is_restarted_child(),
@@ -359,6 +369,31 @@ fn main() -> ExitCode {
         django_static: django_static.as_deref(),
     };
     banner.print(server.server_address());
+    serve(server, &args, reloader_child)
+}
+
+/// Bind and listen: check the host, pick the worker count, set the backlog.
+/// The error is the message to print (exit status 1).
+fn start_server(args: &Args, application: Box<dyn Application>) -> Result<WsgiServer, String> {
+    address::check_host(&args.host, args.port)?;
+    let mut config = args.config.clone();
+    if args.app == "python" && !args.min_threads_given {
+        config.min_threads = python_min_threads();
+    }
+    let server = WsgiServer::with_config(&args.host, args.port, application, config)
+        .map_err(|error| address::bind_error_message(&error, &args.host, args.port))?;
+    if let Err(error) = address::set_backlog(server.socket(), args.backlog) {
+        log::warn!(
+            "could not set the listen backlog to {}: {error}; it stays 128",
+            args.backlog
+        );
+    }
+    Ok(server)
+}
+
+/// Serve one request (`--once`) or until a signal stops the server; the
+/// exit status.
+fn serve(server: WsgiServer, args: &Args, reloader_child: bool) -> ExitCode {
     let result = if args.once {
         signals::exit_on_signals();
         server.handle_request()

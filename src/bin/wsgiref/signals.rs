@@ -7,7 +7,6 @@
 
 use std::time::Duration;
 
-use super::say;
 use wsgiref::ShutdownHandle;
 
 /// What a signal does to a server that serves forever: the first stops it
