@@ -37,24 +37,7 @@ use crate::util::{guess_scheme, is_hop_by_hop};
 mod cgi;
 pub use cgi::{BaseCgiHandler, CgiHandler, read_environ, read_environ_from};
 
-/// Format a time as an HTTP-date: `Sun, 06 Nov 1994 08:49:37 GMT`.
-///
-/// # Example
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// let time = UNIX_EPOCH + Duration::from_secs(784_111_777);
-/// assert_eq!(wsgiref::handlers::format_date_time(time), "Sun, 06 Nov 1994 08:49:37 GMT");
-/// ```
-///
-/// Mirrors `wsgiref.handlers.format_date_time`; spec: RFC 9110 §5.6.7 (IMF-fixdate).
-pub fn format_date_time(time: SystemTime) -> String {
-    let t = crate::http::civil_time(time);
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        t.weekday_name, t.day, t.month_name, t.year, t.hour, t.minute, t.second
-    )
-}
+pub use crate::date::format_date_time;
 
 /// What happened to one response, for the access log and the server.
 ///
@@ -93,7 +76,6 @@ pub struct ResponseSummary {
 /// let mut environ = Environ::new();
 /// environ.insert("REQUEST_METHOD", "GET");
 /// let mut handler = SimpleHandler::new(Vec::new());
-/// handler.server_software = None;
 /// handler.run(&wsgiref::simple_server::demo_app, environ);
 /// let output = handler.into_output().unwrap();
 /// assert!(output.starts_with(b"HTTP/1.1 200 OK\r\nDate: "));
@@ -107,7 +89,9 @@ pub struct SimpleHandler<W: Write> {
     pub origin_server: bool,
     /// The version in the status line, such as `"1.1"`.
     pub http_version: String,
-    /// The `Server` header and `SERVER_SOFTWARE`, if any.
+    /// The `Server` header and `SERVER_SOFTWARE`, if any. Default `None`,
+    /// as `BaseHandler.server_software`; the server sets its own
+    /// ([`crate::simple_server::SERVER_SOFTWARE`]).
     pub server_software: Option<String>,
     /// `wsgi.multithread` for the applications this handler runs.
     pub multithread: bool,
@@ -169,7 +153,7 @@ impl<W: Write + 'static> SimpleHandler<W> {
         SimpleHandler {
             origin_server: true,
             http_version: "1.1".to_string(),
-            server_software: Some(crate::simple_server::SERVER_SOFTWARE.to_string()),
+            server_software: None,
             multithread: true,
             multiprocess: false,
             run_once: false,

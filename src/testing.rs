@@ -178,6 +178,8 @@ pub fn run(application: &dyn Application, request: TestRequest) -> TestResponse 
     let (errors, captured) = Errors::capture();
     environ.errors = errors;
     let mut handler = SimpleHandler::new(Vec::new());
+    // As the server's handler: its `Server` header and `SERVER_SOFTWARE`.
+    handler.server_software = Some(crate::simple_server::SERVER_SOFTWARE.to_string());
     let summary = handler.run(application, environ);
     let output = handler.into_output().unwrap_or_default();
     let mut response = parse_response(&output).unwrap_or_else(|error| panic!("{error}"));

@@ -65,12 +65,12 @@ pub fn init(colour: bool, access_log: bool) {
     use env_logger::Env;
     let mut builder = env_logger::Builder::from_env(Env::default().default_filter_or("info"));
     if !access_log {
-        builder.filter_module(wsgiref::http::ACCESS_LOG_TARGET, log::LevelFilter::Off);
+        builder.filter_module(wsgiref::simple_server::ACCESS_LOG_TARGET, log::LevelFilter::Off);
     }
     builder
         .format(move |out, record| {
-            if record.target() == wsgiref::http::ACCESS_LOG_TARGET {
-                // The status travels as a key-value (see wsgiref::http::log_request).
+            if record.target() == wsgiref::simple_server::ACCESS_LOG_TARGET {
+                // The status travels as a key-value (see wsgiref::simple_server::ACCESS_LOG_TARGET).
                 let status = record
                     .key_values()
                     .get(Key::from("status"))
