@@ -2,11 +2,14 @@
 //! send its response.
 //!
 //! Mirrors [wsgiref/handlers.py](https://github.com/python/cpython/blob/3.11/Lib/wsgiref/handlers.py).
-//! [`SimpleHandler`] holds `BaseHandler`'s steps as methods with the same
-//! names, in the same order: [`SimpleHandler::run`], `setup_environ`,
-//! `finish_response`, `start_response`, `send_preamble`, `write`,
-//! `finish_content`, `close`, `send_headers`, `cleanup_headers`,
-//! `set_content_length`, `handle_error`, `error_output`.
+//! `BaseHandler`'s steps keep their names and order, in two places:
+//! [`SimpleHandler`] drives a request ([`SimpleHandler::run`],
+//! `setup_environ`, `finish_response`, `handle_error`, `error_output`,
+//! `close`), and the private `response` module holds the response it sends
+//! (`start_response`, `write`, `send_headers`, `cleanup_headers`,
+//! `set_content_length`, `send_preamble`, `finish_content`) as one explicit
+//! state machine: `AwaitingStartResponse → Started → Sending → Finished`,
+//! or `CutOff`.
 //!
 //! # Design notes
 //!
@@ -14,7 +17,8 @@
 //!   `origin_server` as data, instead of Python's class hierarchy: the server
 //!   uses it over a `TcpStream`, tests over a `Vec<u8>`.
 //! - The response state lives in an `Rc<RefCell<_>>` shared by the
-//!   `start_response` handle and the write callable. No borrow is ever held
+//!   `start_response` handle and the write callable, in one `Phase` at a
+//!   time (after h11's server states) rather than a set of flags. No borrow is ever held
 //!   while application code runs, so an application may call
 //!   `start_response` from inside its body's `next()`.
 //! - Panics in application code (the call, each `next()`, the close step)
@@ -22,11 +26,9 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::time::SystemTime;
 
 use crate::trace::Trace;
 use crate::types::{
@@ -35,7 +37,9 @@ use crate::types::{
 use crate::util::{guess_scheme, is_hop_by_hop};
 
 mod cgi;
+mod response;
 pub use cgi::{BaseCgiHandler, CgiHandler, read_environ, read_environ_from};
+use response::Response;
 
 pub use crate::date::format_date_time;
 
@@ -122,23 +126,6 @@ impl<W: Write> std::fmt::Debug for SimpleHandler<W> {
     }
 }
 
-/// The state of one response, shared with `start_response` and `write`.
-struct Response<W> {
-    out: Option<W>,
-    origin_server: bool,
-    status_line_prefix: String,
-    server_software: Option<String>,
-    is_head: bool,
-    single_chunk: bool,
-    status: Option<String>,
-    headers: HeaderList,
-    headers_sent: bool,
-    bytes_sent: u64,
-    declared_length: Option<u64>,
-    cut_off: bool,
-    trace: Option<Trace>,
-}
-
 impl<W: Write + 'static> SimpleHandler<W> {
     /// A handler writing to `out`, configured as an origin server with
     /// HTTP/1.1 and wsgiref's error page.
@@ -160,7 +147,7 @@ impl<W: Write + 'static> SimpleHandler<W> {
             error_status: "500 Internal Server Error".to_string(),
             error_headers: vec![("Content-Type".to_string(), "text/plain".to_string())],
             error_body: b"A server error occurred.  Please contact the administrator.".to_vec(),
-            response: Rc::new(RefCell::new(Response::new(out))),
+            response: Rc::new(RefCell::new(Response::new(Some(out)))),
         }
     }
 
@@ -299,19 +286,19 @@ impl<W: Write + 'static> SimpleHandler<W> {
     fn handle_error(&self, error: AppError) {
         if is_client_gone(&*error) {
             log::debug!("client disconnected: {error}");
-            self.response.borrow_mut().cut_off = true;
+            self.response.borrow_mut().cut_off();
             return;
         }
         log::error!("error in the application: {}", error_chain(&*error));
-        let headers_sent = self.response.borrow().headers_sent;
+        let headers_sent = self.response.borrow().headers_sent();
         if headers_sent {
-            self.response.borrow_mut().cut_off = true;
+            self.response.borrow_mut().cut_off();
             return;
         }
         let error_page = self.error_output(error);
         if let Err(error) = self.finish_response(error_page) {
             log::debug!("could not send the error page: {error}");
-            self.response.borrow_mut().cut_off = true;
+            self.response.borrow_mut().cut_off();
         }
     }
 
@@ -337,26 +324,10 @@ impl<W: Write + 'static> SimpleHandler<W> {
         if let Some(out) = response.out.as_mut() {
             if let Err(error) = out.flush() {
                 log::debug!("could not flush the response: {error}");
-                response.cut_off = true;
+                response.cut_off();
             }
         }
-        let status = response
-            .status
-            .as_deref()
-            .and_then(|s| s.get(..3))
-            .and_then(|code| code.parse().ok());
-        let summary = ResponseSummary {
-            status: if response.headers_sent { status } else { None },
-            bytes_sent: response.bytes_sent,
-            headers_sent: response.headers_sent,
-            complete: response.headers_sent && !response.cut_off,
-        };
-        let out = response.out.take();
-        let trace = response.trace.take();
-        *response = Response::new_empty();
-        response.out = out;
-        response.trace = trace;
-        summary
+        response.finish()
     }
 
     /// Take back the output (the stream or buffer the response went to).
@@ -369,259 +340,6 @@ impl<W: Write + 'static> SimpleHandler<W> {
     /// ```
     pub fn into_output(self) -> Option<W> {
         self.response.borrow_mut().out.take()
-    }
-}
-
-impl<W: Write> Response<W> {
-    fn new(out: W) -> Response<W> {
-        let mut response = Response::new_empty();
-        response.out = Some(out);
-        response
-    }
-
-    fn new_empty() -> Response<W> {
-        Response {
-            out: None,
-            origin_server: true,
-            status_line_prefix: "HTTP/1.1 ".to_string(),
-            server_software: None,
-            is_head: false,
-            single_chunk: false,
-            status: None,
-            headers: Vec::new(),
-            headers_sent: false,
-            bytes_sent: 0,
-            declared_length: None,
-            cut_off: false,
-            trace: None,
-        }
-    }
-
-    /// `start_response(status, headers, exc_info)` with wsgiref's checks,
-    /// plus CR/LF/NUL, latin-1 and token checks.
-    fn start_response(
-        &mut self,
-        status: String,
-        headers: HeaderList,
-        exc_info: Option<ExcInfo>,
-    ) -> Result<(), StartResponseError> {
-        if let Some(trace) = self.trace.as_mut() {
-            trace.start_response(&status, &headers, exc_info.is_some());
-        }
-        let checked = self.check_and_store(status, headers, exc_info);
-        if let (Err(error), Some(trace)) = (&checked, self.trace.as_mut()) {
-            trace.note(&format!("refused: {error}"));
-        }
-        checked
-    }
-
-    fn check_and_store(
-        &mut self,
-        status: String,
-        headers: HeaderList,
-        exc_info: Option<ExcInfo>,
-    ) -> Result<(), StartResponseError> {
-        match exc_info {
-            // Why: PEP 3333 says re-raise when the headers already went out.
-            Some(exc_info) if self.headers_sent => return Err(StartResponseError::HeadersAlreadySent(exc_info)),
-            Some(_) => {}
-            None if self.status.is_some() => return Err(StartResponseError::AlreadyCalled),
-            None => {}
-        }
-        check_status(&status)?;
-        for (name, value) in &headers {
-            check_header(name, value)?;
-        }
-        check_content_length(&headers)?;
-        self.status = Some(status);
-        self.headers = headers;
-        Ok(())
-    }
-
-    /// Whether the status allows body bytes: not for HEAD, 1xx, 204, 304
-    /// (RFC 9110 §6.4.1).
-    fn body_allowed(&self) -> bool {
-        !self.is_head && !self.status_without_body()
-    }
-
-    fn status_without_body(&self) -> bool {
-        match self.status.as_deref().and_then(|s| s.get(..3)) {
-            Some(code) => code.starts_with('1') || code == "204" || code == "304",
-            None => false,
-        }
-    }
-
-    /// Send `data` after the headers. Empty chunks send nothing: headers go
-    /// just before the first non-empty chunk (PEP 3333 "Buffering and Streaming").
-    ///
-    /// Mirrors `BaseHandler.write`.
-    fn write(&mut self, data: &[u8]) -> io::Result<()> {
-        if self.status.is_none() {
-            return Err(io::Error::other("write() before start_response()"));
-        }
-        if self.cut_off {
-            return Err(io::Error::other("the response was already cut off"));
-        }
-        if let Some(trace) = self.trace.as_mut() {
-            trace.body_chunk(data.len());
-        }
-        if data.is_empty() {
-            return Ok(());
-        }
-        let data = self.clip_to_declared_length(data);
-        if !self.headers_sent {
-            self.send_headers(data)
-        } else {
-            self.send_body(data)
-        }
-    }
-
-    /// A body longer than the application's `Content-Length` is cut there.
-    fn clip_to_declared_length<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
-        let Some(declared) = self.declared_length.or_else(|| self.content_length_header()) else {
-            return data;
-        };
-        let room = declared.saturating_sub(self.bytes_sent);
-        if (data.len() as u64) <= room {
-            return data;
-        }
-        log::warn!("the application sent more than its Content-Length of {declared} bytes; the body was cut there");
-        &data[..room as usize]
-    }
-
-    fn content_length_header(&self) -> Option<u64> {
-        let (_, value) = self
-            .headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("Content-Length"))?;
-        value.trim().parse().ok()
-    }
-
-    /// Send the status line and headers, with the first chunk in the same
-    /// write (one system call for a small response).
-    ///
-    /// Mirrors `BaseHandler.send_headers`.
-    fn send_headers(&mut self, first_chunk: &[u8]) -> io::Result<()> {
-        self.cleanup_headers(first_chunk.len() as u64);
-        self.headers_sent = true;
-        self.declared_length = self.content_length_header();
-        let mut bytes = self.send_preamble();
-        if let Some(trace) = self.trace.as_mut() {
-            trace.response_head(&bytes);
-        }
-        let body_allowed = self.body_allowed();
-        if body_allowed {
-            bytes.extend_from_slice(first_chunk);
-            self.bytes_sent += first_chunk.len() as u64;
-        }
-        self.write_out(&bytes)
-    }
-
-    fn send_body(&mut self, data: &[u8]) -> io::Result<()> {
-        if !self.body_allowed() || data.is_empty() {
-            return Ok(());
-        }
-        self.bytes_sent += data.len() as u64;
-        self.write_out(data)
-    }
-
-    fn write_out(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let out = self
-            .out
-            .as_mut()
-            .ok_or_else(|| io::Error::other("the response is finished"))?;
-        out.write_all(bytes)?;
-        out.flush()
-    }
-
-    /// Add `Content-Length` when it can be known.
-    ///
-    /// Mirrors `BaseHandler.cleanup_headers`.
-    fn cleanup_headers(&mut self, first_chunk_length: u64) {
-        if self.content_length_header().is_none() {
-            self.set_content_length(first_chunk_length);
-        }
-    }
-
-    /// Compute `Content-Length` for a body known to be one chunk — never for
-    /// 1xx, 204 or 304, and for HEAD only when that chunk is non-empty.
-    ///
-    /// Mirrors `BaseHandler.set_content_length`.
-    fn set_content_length(&mut self, length: u64) {
-        if self.single_chunk && !self.status_without_body() && !(self.is_head && length == 0) {
-            self.headers.push(("Content-Length".to_string(), length.to_string()));
-        }
-    }
-
-    /// The status line (or CGI `Status:`), `Date`, `Server`, the headers and
-    /// `Connection: close`, as bytes.
-    ///
-    /// Mirrors `BaseHandler.send_preamble` plus `Headers.__bytes__`.
-    fn send_preamble(&self) -> Vec<u8> {
-        let status = self.status.as_deref().unwrap_or_default();
-        let mut head = String::with_capacity(256);
-        let has = |wanted: &str| self.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case(wanted));
-        if self.origin_server {
-            head.push_str(&self.status_line_prefix);
-            head.push_str(status);
-            head.push_str("\r\n");
-            // `write!` into a String cannot fail.
-            if !has("Date") {
-                let _ = write!(head, "Date: {}\r\n", format_date_time(SystemTime::now()));
-            }
-            if let (Some(software), false) = (&self.server_software, has("Server")) {
-                let _ = write!(head, "Server: {software}\r\n");
-            }
-        } else {
-            let _ = write!(head, "Status: {status}\r\n");
-        }
-        for (name, value) in &self.headers {
-            let _ = write!(head, "{name}: {value}\r\n");
-        }
-        if self.origin_server {
-            // Why: one request per connection, as wsgiref; the client must not wait for another.
-            head.push_str("Connection: close\r\n");
-        }
-        head.push_str("\r\n");
-        if head.is_ascii() {
-            return head.into_bytes();
-        }
-        // Checked latin-1 in start_response, so each char is one byte.
-        head.chars().map(|c| c as u8).collect()
-    }
-
-    /// Send the headers now if no body chunk did.
-    ///
-    /// Mirrors `BaseHandler.finish_content`.
-    fn finish_content(&mut self) -> Result<(), AppError> {
-        if self.status.is_none() {
-            return Err("the application returned without calling start_response()".into());
-        }
-        if !self.headers_sent {
-            if self.content_length_header().is_none() && !self.status_without_body() && !self.is_head {
-                self.headers.push(("Content-Length".to_string(), "0".to_string()));
-            }
-            self.send_headers(b"")?;
-        }
-        if let Some(declared) = self.declared_length {
-            if self.body_allowed() && self.bytes_sent < declared {
-                log::warn!(
-                    "the application sent {} bytes but declared Content-Length {declared}; closing the connection",
-                    self.bytes_sent
-                );
-                self.cut_off = true;
-            }
-        }
-        Ok(())
-    }
-
-    /// `HTTP/1.1 100 Continue`, only while nothing else was sent
-    /// (RFC 9110 §10.1.1).
-    fn send_100_continue(&mut self) -> io::Result<()> {
-        if self.headers_sent {
-            return Ok(());
-        }
-        self.write_out(b"HTTP/1.1 100 Continue\r\n\r\n")
     }
 }
 
