@@ -123,6 +123,7 @@ pub mod handlers;
 pub mod headers;
 pub mod http;
 mod input;
+mod native;
 mod pool;
 #[cfg(feature = "python")]
 pub mod python;

@@ -380,7 +380,7 @@ impl Environ {
         let mut items: Vec<(String, String)> = self
             .vars
             .iter()
-            .map(|(k, v)| (k.clone(), crate::util::python_repr(v)))
+            .map(|(k, v)| (k.clone(), crate::native::python_repr(v)))
             .collect();
         let wsgi_items = [
             ("wsgi.errors", "<wsgiref::Errors>".to_string()),
@@ -390,7 +390,7 @@ impl Environ {
             ("wsgi.multiprocess", python_bool(self.multiprocess)),
             ("wsgi.multithread", python_bool(self.multithread)),
             ("wsgi.run_once", python_bool(self.run_once)),
-            ("wsgi.url_scheme", crate::util::python_repr(&self.url_scheme)),
+            ("wsgi.url_scheme", crate::native::python_repr(&self.url_scheme)),
             ("wsgi.version", format!("({}, {})", self.version.0, self.version.1)),
         ];
         for (key, value) in wsgi_items {
