@@ -30,9 +30,10 @@ use std::time::SystemTime;
 
 use crate::trace::Trace;
 use crate::types::{
-    AppError, Application, Body, Environ, ExcInfo, HeaderList, StartResponse, StartResponseError, WriteCallable,
+    AppError, Application, Body, Environ, ExcInfo, FileWrapperFn, HeaderList, StartResponse, StartResponseError,
+    WriteCallable,
 };
-use crate::util::{guess_scheme, is_hop_by_hop};
+use crate::util::{FileWrapper, guess_scheme, is_hop_by_hop};
 
 mod cgi;
 pub use cgi::{BaseCgiHandler, CgiHandler, read_environ, read_environ_from};
@@ -115,6 +116,10 @@ pub struct SimpleHandler<W: Write> {
     pub multiprocess: bool,
     /// `wsgi.run_once` for the applications this handler runs.
     pub run_once: bool,
+    /// `wsgi.file_wrapper` for the applications this handler runs (`None`:
+    /// leave the environ's as it is); by default `FileWrapper::into_body`.
+    /// Mirrors `BaseHandler.wsgi_file_wrapper`.
+    pub wsgi_file_wrapper: Option<FileWrapperFn>,
 
     // Error page settings.
     /// The status of the error page.
@@ -173,6 +178,7 @@ impl<W: Write + 'static> SimpleHandler<W> {
             multithread: true,
             multiprocess: false,
             run_once: false,
+            wsgi_file_wrapper: Some(FileWrapper::into_body),
             error_status: "500 Internal Server Error".to_string(),
             error_headers: vec![("Content-Type".to_string(), "text/plain".to_string())],
             error_body: b"A server error occurred.  Please contact the administrator.".to_vec(),
@@ -255,6 +261,9 @@ impl<W: Write + 'static> SimpleHandler<W> {
         environ.multithread = self.multithread;
         environ.multiprocess = self.multiprocess;
         environ.run_once = self.run_once;
+        if self.wsgi_file_wrapper.is_some() {
+            environ.file_wrapper = self.wsgi_file_wrapper;
+        }
         if let (true, Some(software)) = (self.origin_server, &self.server_software) {
             if !environ.contains_key("SERVER_SOFTWARE") {
                 environ.insert("SERVER_SOFTWARE", software.clone());

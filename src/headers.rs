@@ -35,7 +35,22 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::types::HeaderList;
+/// A response header list, as PEP 3333's `response_headers`: `(name, value)` pairs in order.
+///
+/// Shapes: names and values are native strings (latin-1).
+///
+/// # Example
+///
+/// ```
+/// let headers: wsgiref::HeaderList = vec![("Content-Type".to_string(), "text/plain".to_string())];
+/// let (start_response, seen) = wsgiref::StartResponse::recorder();
+/// start_response.call("200 OK", headers)?;
+/// assert_eq!(seen.borrow().as_ref().map(|(_, headers)| headers.len()), Some(1));
+/// # Ok::<(), wsgiref::AppError>(())
+/// ```
+///
+/// Spec: PEP 3333 "The start_response() Callable".
+pub type HeaderList = Vec<(String, String)>;
 
 /// The "special" characters in a parameter value (RFC 2045 `tspecials`,
 /// as wsgiref's regular expression lists them), which force quoting:

@@ -33,13 +33,15 @@ use std::fmt;
 use std::io::Read;
 
 pub use crate::native::{decode_utf8, from_latin1, python_repr, to_bytes};
-use crate::types::{AppError, Body, Environ};
+use crate::types::{AppError, Blocks, Body, Environ};
 
 /// Wrapper to convert a file-like object (any [`Read`]) to an iterator of
 /// `block_size`-byte chunks; what `wsgi.file_wrapper` gives.
 ///
 /// The wrapped reader is dropped (closed) when the wrapper is, so a `File`
-/// is closed with the body.
+/// is closed with the body. The blocks are read as [`Body::from_reader`]
+/// reads them (one implementation); the handler gives
+/// [`FileWrapper::into_body`] as `wsgi.file_wrapper`.
 ///
 /// # Example
 ///
@@ -54,12 +56,13 @@ use crate::types::{AppError, Body, Environ};
 /// Mirrors `wsgiref.util.FileWrapper`; spec: PEP 3333 "Optional
 /// Platform-Specific File Handling".
 pub struct FileWrapper<R> {
-    reader: R,
-    block_size: usize,
+    // Why a wrapper: the block-reading loop is `Body::from_reader`'s, so
+    // `types` needs nothing from `util` and there is one implementation.
+    blocks: Blocks<R>,
 }
 
 /// `FileWrapper`'s default block size, in bytes (as in wsgiref).
-pub const DEFAULT_BLOCK_SIZE: usize = 8192;
+pub const DEFAULT_BLOCK_SIZE: usize = crate::types::DEFAULT_BLOCK_SIZE;
 
 impl<R: Read> FileWrapper<R> {
     /// Wrap `reader`; `block_size` is in bytes (0 is taken as [`DEFAULT_BLOCK_SIZE`]).
@@ -75,12 +78,9 @@ impl<R: Read> FileWrapper<R> {
     ///
     /// Mirrors `FileWrapper.__init__(filelike, blksize=8192)`.
     pub fn new(reader: R, block_size: usize) -> FileWrapper<R> {
-        let block_size = if block_size == 0 {
-            DEFAULT_BLOCK_SIZE
-        } else {
-            block_size
-        };
-        FileWrapper { reader, block_size }
+        FileWrapper {
+            blocks: Blocks::new(reader, block_size),
+        }
     }
 
     /// Unwrap into the reader.
@@ -93,7 +93,7 @@ impl<R: Read> FileWrapper<R> {
     /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn into_inner(self) -> R {
-        self.reader
+        self.blocks.reader
     }
 }
 
@@ -111,7 +111,7 @@ impl FileWrapper<Box<dyn Read>> {
     /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn into_body(reader: Box<dyn Read>, block_size: usize) -> Body {
-        Body::new(FileWrapper::new(reader, block_size))
+        Body::from_reader(reader, block_size)
     }
 }
 
@@ -119,24 +119,14 @@ impl<R: Read> Iterator for FileWrapper<R> {
     type Item = Result<Vec<u8>, AppError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let mut block = Vec::with_capacity(self.block_size);
-        match self
-            .reader
-            .by_ref()
-            .take(self.block_size as u64)
-            .read_to_end(&mut block)
-        {
-            Ok(0) => None,
-            Ok(_) => Some(Ok(block)),
-            Err(error) => Some(Err(error.into())),
-        }
+        self.blocks.next()
     }
 }
 
 impl<R> fmt::Debug for FileWrapper<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileWrapper")
-            .field("block_size", &self.block_size)
+            .field("block_size", &self.blocks.block_size)
             .finish_non_exhaustive()
     }
 }
