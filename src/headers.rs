@@ -31,6 +31,13 @@
 //!   latin-1 in response headers anyway.
 //! - Python's keyword parameters (`filename='bud.gif'`) become a slice of
 //!   `(name, Option<value>)` pairs, kept in the order given.
+//! - The one header check of the crate lives here (`check_text`,
+//!   `check_field`, `is_token`, `is_latin1`, crate-private): [`Headers`],
+//!   `start_response` (through
+//!   [`StartResponseError::Header`](crate::StartResponseError::Header)),
+//!   the validator and the test client use it. [`HeaderList`] is defined
+//!   here too, so this module imports nothing from the crate and `types`
+//!   can build on it.
 
 use std::error::Error;
 use std::fmt;
@@ -80,10 +87,13 @@ fn format_param(param: &str, value: Option<&str>, quote: bool) -> String {
     }
 }
 
-/// A header name, value or parameter that cannot be sent.
+/// A status, header name, value or parameter that cannot be sent.
 ///
 /// `Display` names the part and quotes the bad text, e.g.
-/// `header name "X\r\nY" contains CR, LF or NUL`.
+/// `header name "X\r\nY" contains CR, LF or NUL`. [`Headers`] refuses
+/// control characters and non-latin-1 text; `start_response` refuses the
+/// same (wrapped in [`StartResponseError::Header`](crate::StartResponseError::Header)),
+/// and also a header name that is not a token.
 ///
 /// # Example
 ///
@@ -95,26 +105,39 @@ fn format_param(param: &str, value: Option<&str>, quote: bool) -> String {
 /// match error {
 ///     HeaderError::ControlCharacter { part, value } => assert_eq!((part, value.as_str()), ("header name", "X\r\nY")),
 ///     HeaderError::NotLatin1 { .. } => unreachable!("the name is ASCII"),
+///     HeaderError::NotToken { .. } => unreachable!("Headers takes any name"),
+///     _ => unreachable!("no other check applies to a header name"),
 /// }
 /// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
 /// Mirrors the checks of `wsgiref.headers.Headers._convert_string_type`
-/// (CPython 3.12 and later); spec: RFC 9110 §5.5 (field values).
+/// (CPython 3.12 and later) and the header checks of
+/// `BaseHandler.start_response`; spec: RFC 9110 §5.1 (field names), §5.5
+/// (field values).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HeaderError {
     /// The text contains CR, LF or NUL, which would end the header early.
     ControlCharacter {
-        /// Which part: `"header name"`, `"header value"`, `"parameter name"`
-        /// or `"parameter value"`.
+        /// Which part: `"status"`, `"header name"`, `"header value"`,
+        /// `"parameter name"` or `"parameter value"`.
         part: &'static str,
         /// The offending text.
         value: String,
     },
     /// The text has a character above U+00FF, which latin-1 cannot encode.
     NotLatin1 {
-        /// Which part: `"header name"`, `"header value"`, `"parameter name"`
-        /// or `"parameter value"`.
+        /// Which part: `"status"`, `"header name"`, `"header value"`,
+        /// `"parameter name"` or `"parameter value"`.
+        part: &'static str,
+        /// The offending text.
+        value: String,
+    },
+    /// A header name that is not an RFC 9110 token (refused by
+    /// `start_response`, not by [`Headers`]).
+    NotToken {
+        /// Which part: `"header name"`.
         part: &'static str,
         /// The offending text.
         value: String,
@@ -129,6 +152,9 @@ impl fmt::Display for HeaderError {
             }
             HeaderError::NotLatin1 { part, value } => {
                 write!(f, "{part} {value:?} has a character above U+00FF (not latin-1)")
+            }
+            HeaderError::NotToken { part, value } => {
+                write!(f, "{part} {value:?} is not a token (RFC 9110 section 5.1)")
             }
         }
     }
@@ -201,8 +227,8 @@ impl Headers {
         let mut list = HeaderList::new();
         for (name, value) in headers {
             let (name, value) = (name.into(), value.into());
-            check("header name", &name)?;
-            check("header value", &value)?;
+            check_text("header name", &name)?;
+            check_text("header value", &value)?;
             list.push((name, value));
         }
         Ok(Headers { headers: list })
@@ -258,8 +284,8 @@ impl Headers {
     /// Mirrors `Headers.__setitem__`.
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) -> Result<(), HeaderError> {
         let (name, value) = (name.into(), value.into());
-        check("header name", &name)?;
-        check("header value", &value)?;
+        check_text("header name", &name)?;
+        check_text("header value", &value)?;
         self.remove(&name);
         self.headers.push((name, value));
         Ok(())
@@ -440,8 +466,8 @@ impl Headers {
             Some(index) => index,
             None => {
                 let value = value.into();
-                check("header name", &name)?;
-                check("header value", &value)?;
+                check_text("header name", &name)?;
+                check_text("header value", &value)?;
                 self.headers.push((name, value));
                 self.headers.len() - 1
             }
@@ -483,16 +509,16 @@ impl Headers {
         value: Option<&str>,
         params: &[(&str, Option<&str>)],
     ) -> Result<(), HeaderError> {
-        check("header name", name)?;
+        check_text("header name", name)?;
         let mut parts = Vec::with_capacity(params.len() + 1);
         if let Some(value) = value {
-            check("header value", value)?;
+            check_text("header value", value)?;
             parts.push(value.to_string());
         }
         for &(param, param_value) in params {
-            check("parameter name", param)?;
+            check_text("parameter name", param)?;
             if let Some(param_value) = param_value {
-                check("parameter value", param_value)?;
+                check_text("parameter value", param_value)?;
             }
             parts.push(format_param(&param.replace('_', "-"), param_value, true));
         }
@@ -515,25 +541,71 @@ impl Headers {
     }
 }
 
-/// Check one name, value or parameter before it is stored: no CR, LF or
-/// NUL (they would end the header early), nothing above U+00FF.
+/// Check one status, name, value or parameter before it is stored or
+/// sent: no CR, LF or NUL (they would end the line early), nothing above
+/// U+00FF (latin-1 cannot encode it). `part` names it in the error.
+///
+/// # Errors
+///
+/// [`HeaderError::ControlCharacter`] or [`HeaderError::NotLatin1`].
 ///
 /// Mirrors `Headers._convert_string_type`, which CPython 3.12 and later
 /// use to refuse control characters.
-fn check(part: &'static str, text: &str) -> Result<(), HeaderError> {
+pub(crate) fn check_text(part: &'static str, text: &str) -> Result<(), HeaderError> {
     if text.contains(['\r', '\n', '\0']) {
         return Err(HeaderError::ControlCharacter {
             part,
             value: text.to_string(),
         });
     }
-    if text.chars().any(|c| c > '\u{ff}') {
+    if !is_latin1(text) {
         return Err(HeaderError::NotLatin1 {
             part,
             value: text.to_string(),
         });
     }
     Ok(())
+}
+
+/// Check a header as it goes on the wire: both parts pass [`check_text`]
+/// (the name first, then the value), and the name is a token.
+///
+/// [`Headers`] does not call it: CPython's `Headers` takes any name, and so
+/// does ours; `start_response` refuses a name that is not a token.
+///
+/// # Errors
+///
+/// [`check_text`]'s errors, then [`HeaderError::NotToken`].
+///
+/// Spec: RFC 9110 §5.1 (`field-name = token`), §5.5 (field values).
+pub(crate) fn check_field(name: &str, value: &str) -> Result<(), HeaderError> {
+    check_text("header name", name)?;
+    check_text("header value", value)?;
+    if !is_token(name) {
+        return Err(HeaderError::NotToken {
+            part: "header name",
+            value: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// > token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+"
+/// > / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+///
+/// A header name, a method. Spec: RFC 9110 §5.6.2.
+pub(crate) fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
+}
+
+/// A native string: every char is one latin-1 byte, U+0000..U+00FF.
+///
+/// Spec: PEP 3333 "A Note On String Types".
+pub(crate) fn is_latin1(text: &str) -> bool {
+    text.chars().all(|c| c <= '\u{ff}')
 }
 
 impl fmt::Display for Headers {

@@ -143,6 +143,7 @@ use std::fmt;
 use std::io;
 use std::rc::Rc;
 
+use crate::headers::{is_latin1, is_token};
 use crate::types::{AppError, Application, Body, Environ, StartResponse, StartResponseError, WriteCallable};
 use crate::util::is_hop_by_hop;
 
@@ -651,22 +652,6 @@ fn check_content_type(status: &str, headers: &[(String, String)]) -> Result<(), 
         return Err(Violation::new("content_type_missing", START_RESPONSE, message));
     }
     Ok(())
-}
-
-/// A native string: every char is one latin-1 byte (PEP 3333 "A Note On String Types").
-fn is_latin1(text: &str) -> bool {
-    text.chars().all(|c| c <= '\u{ff}')
-}
-
-/// > token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+"
-/// > / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-///
-/// Spec: RFC 9110 §5.6.2.
-fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! [`TestRequest`]: a request built in code, as bytes for a server and as
 //! the environ the server would make of them.
 
+use crate::headers::is_token;
 use crate::input::Input;
 use crate::types::Environ;
 use crate::util::from_latin1;
@@ -482,17 +483,6 @@ fn add_http_headers(environ: &mut Environ, headers: &[(String, String)]) {
         .map(|(name, value)| (name.clone(), from_latin1(&text_to_bytes(value))))
         .collect();
     crate::simple_server::add_http_headers(environ, &on_the_wire, None);
-}
-
-/// > token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" /
-/// > "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-///
-/// Spec: RFC 9110 §5.6.2.
-fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The bytes of a text: characters up to U+00FF as one byte (latin-1),

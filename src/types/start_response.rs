@@ -9,7 +9,7 @@ use std::io;
 use std::rc::Rc;
 
 use super::AppError;
-use crate::headers::HeaderList;
+use crate::headers::{HeaderError, HeaderList};
 
 type StartResponseFn = dyn Fn(String, HeaderList, Option<ExcInfo>) -> Result<WriteCallable, StartResponseError>;
 
@@ -303,8 +303,27 @@ impl ExcInfo {
 /// assert_eq!(error.to_string(), r#"status "OK" is not a 3-digit code, a space and a reason phrase"#);
 /// ```
 ///
+/// A header that would split in two is refused; the [`HeaderError`] is the
+/// `source()`:
+///
+/// ```
+/// use std::error::Error;
+/// use wsgiref::{HeaderError, handlers::SimpleHandler};
+///
+/// let app = wsgiref::app_fn(|_environ, start_response| {
+///     let error = start_response.call("200 OK", [("X-Evil", "1\r\nSet-Cookie: a=b")]).unwrap_err();
+///     assert_eq!(error.to_string(), r#"header value "1\r\nSet-Cookie: a=b" contains CR, LF or NUL"#);
+///     let header_error = error.source().and_then(|source| source.downcast_ref::<HeaderError>());
+///     assert!(matches!(header_error, Some(HeaderError::ControlCharacter { part: "header value", .. })));
+///     Err(error.into())
+/// });
+/// let summary = SimpleHandler::new(Vec::new()).run(&app, wsgiref::Environ::new());
+/// assert_eq!(summary.status, Some(500));
+/// ```
+///
 /// Mirrors the `assert`s of `wsgiref.handlers.BaseHandler.start_response`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum StartResponseError {
     /// `start_response` was called a second time without `exc_info`.
     AlreadyCalled,
@@ -314,22 +333,10 @@ pub enum StartResponseError {
     BadStatus(String),
     /// The status is below 200: WSGI applications cannot send 1xx responses.
     InformationalStatus(String),
-    /// A status, header name or header value contains CR, LF or NUL.
-    ControlCharacter {
-        /// Which part: `"status"`, `"header name"` or `"header value"`.
-        part: &'static str,
-        /// The offending text.
-        value: String,
-    },
-    /// A header name is not an RFC 9110 token.
-    BadHeaderName(String),
-    /// A status or header has a character above U+00FF (not latin-1).
-    NotLatin1 {
-        /// Which part: `"status"`, `"header name"` or `"header value"`.
-        part: &'static str,
-        /// The offending text.
-        value: String,
-    },
+    /// A status or header that cannot be sent: CR, LF or NUL in it, a
+    /// character above U+00FF, or a header name that is not an RFC 9110
+    /// token. `Display` is the [`HeaderError`]'s, which is also the `source()`.
+    Header(HeaderError),
     /// A hop-by-hop header such as `Connection`, which only the server may send.
     HopByHop(String),
     /// A `Content-Length` that is not `1*DIGIT`, or more than one of them.
@@ -360,15 +367,9 @@ impl fmt::Display for StartResponseError {
                     "status {status:?} is informational (1xx), which applications cannot send"
                 )
             }
-            StartResponseError::ControlCharacter { part, value } => {
-                write!(f, "{part} {value:?} contains CR, LF or NUL")
-            }
-            StartResponseError::BadHeaderName(name) => {
-                write!(f, "header name {name:?} is not a token (RFC 9110 section 5.1)")
-            }
-            StartResponseError::NotLatin1 { part, value } => {
-                write!(f, "{part} {value:?} has a character above U+00FF (not latin-1)")
-            }
+            // Why the same text: the HeaderError says all there is to say
+            // (which part, the bad value); log lines stay as they were.
+            StartResponseError::Header(error) => write!(f, "{error}"),
             StartResponseError::HopByHop(name) => {
                 write!(f, "hop-by-hop header {name:?} not allowed from an application")
             }
@@ -388,7 +389,14 @@ impl Error for StartResponseError {
         match self {
             StartResponseError::HeadersAlreadySent(exc_info) => Some(&*exc_info.error),
             StartResponseError::Refused(error) => Some(&**error),
+            StartResponseError::Header(error) => Some(error),
             _ => None,
         }
+    }
+}
+
+impl From<HeaderError> for StartResponseError {
+    fn from(error: HeaderError) -> StartResponseError {
+        StartResponseError::Header(error)
     }
 }
