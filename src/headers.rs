@@ -52,7 +52,7 @@ use std::fmt;
 /// let headers: wsgiref::HeaderList = vec![("Content-Type".to_string(), "text/plain".to_string())];
 /// let (start_response, seen) = wsgiref::StartResponse::recorder();
 /// start_response.call("200 OK", headers)?;
-/// assert_eq!(seen.borrow().as_ref().map(|(_, headers)| headers.len()), Some(1));
+/// assert_eq!(seen.header("content-type").as_deref(), Some("text/plain"));
 /// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
@@ -189,7 +189,7 @@ impl Error for HeaderError {
 /// );
 /// let (start_response, seen) = StartResponse::recorder();
 /// start_response.call("200 OK", headers.into_list())?;
-/// assert_eq!(seen.borrow().as_ref().map(|(_, headers)| headers.len()), Some(2));
+/// assert_eq!(seen.headers().map(|headers| headers.len()), Some(2));
 /// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///

@@ -39,7 +39,7 @@ mod start_response;
 pub use body::Body;
 pub(crate) use body::{Blocks, DEFAULT_BLOCK_SIZE};
 pub use errors::Errors;
-pub use start_response::{ExcInfo, StartResponse, StartResponseError, WriteCallable};
+pub use start_response::{ExcInfo, Recorded, StartResponse, StartResponseError, WriteCallable};
 
 pub use crate::headers::HeaderList;
 pub use crate::input::Input;
@@ -94,7 +94,7 @@ pub trait Application: Send + Sync {
     /// });
     /// let (start_response, seen) = StartResponse::recorder();
     /// let body = Application::call(&app, &mut Environ::new(), start_response)?;
-    /// assert_eq!(seen.borrow().as_ref().unwrap().0, "204 No Content");
+    /// assert_eq!(seen.status().as_deref(), Some("204 No Content"));
     /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     fn call(&self, environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError>;

@@ -283,7 +283,7 @@ pub fn validator<A: Application>(application: A) -> Validator<A> {
 /// }
 /// let (start_response, seen) = StartResponse::recorder();
 /// let body = app.call(&mut environ, start_response)?;
-/// assert_eq!(seen.borrow().as_ref().ok_or("start_response not called")?.0, "200 OK");
+/// assert_eq!(seen.status().ok_or("start_response not called")?, "200 OK");
 /// assert!(body.is_single_chunk());
 /// # Ok::<(), wsgiref::AppError>(())
 /// ```
@@ -780,7 +780,7 @@ mod tests {
         let (start_response, seen) = StartResponse::recorder();
         let body = validator(app).call(&mut valid_environ(), start_response);
         assert!(body.is_ok());
-        assert_eq!(seen.borrow().as_ref().unwrap().0, "500 Oops");
+        assert_eq!(seen.status().unwrap(), "500 Oops");
     }
 
     #[test]
@@ -914,7 +914,7 @@ mod tests {
             Err(StartResponseError::Refused(refusal)) => assert!(refusal.to_string().contains("Connection")),
             other => panic!("expected a refusal, got {other:?}"),
         }
-        assert!(seen.borrow().is_none());
+        assert!(seen.status().is_none());
         assert_eq!(state.borrow().violation.as_ref().unwrap().rule, "hop_by_hop_header");
     }
 

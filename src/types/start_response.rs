@@ -3,6 +3,7 @@
 //!
 //! Part of [`crate::types`]; see its docs for the map from PEP 3333.
 
+use std::cell::RefCell;
 use std::error::Error;
 use std::fmt;
 use std::io;
@@ -43,7 +44,7 @@ type StartResponseFn = dyn Fn(String, HeaderList, Option<ExcInfo>) -> Result<Wri
 /// let app = AddServerTiming(wsgiref::simple_server::demo_app);
 /// let (start_response, seen) = StartResponse::recorder();
 /// let _body = app.call(&mut Environ::new(), start_response)?;
-/// assert!(seen.borrow().as_ref().unwrap().1.iter().any(|(name, _)| name == "Server-Timing"));
+/// assert_eq!(seen.header("Server-Timing").as_deref(), Some("app"));
 /// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
@@ -91,7 +92,7 @@ impl StartResponse {
     /// ```
     /// let (start_response, seen) = wsgiref::StartResponse::recorder();
     /// start_response.call("404 Not Found", [("Content-Type", "text/plain")])?;
-    /// assert_eq!(seen.borrow().as_ref().unwrap().0, "404 Not Found");
+    /// assert_eq!(seen.status().as_deref(), Some("404 Not Found"));
     /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn call<S, I, K, V>(&self, status: S, headers: I) -> Result<WriteCallable, StartResponseError>
@@ -122,7 +123,7 @@ impl StartResponse {
     /// start_response.call("200 OK", [("Content-Type", "text/plain")])?;
     /// let error = ExcInfo::new("database is down");
     /// start_response.call_with_exc_info("500 Oops", vec![], Some(error))?;
-    /// assert_eq!(seen.borrow().as_ref().unwrap().0, "500 Oops");
+    /// assert_eq!(seen.status().as_deref(), Some("500 Oops"));
     /// # Ok::<(), wsgiref::AppError>(())
     /// ```
     pub fn call_with_exc_info(
@@ -137,27 +138,121 @@ impl StartResponse {
     /// A `start_response` that only records the last status and headers:
     /// for unit tests of applications and middleware.
     ///
-    /// Shapes: the shared cell holds `Some((status, headers))` after a call.
-    /// The returned write callable discards its data.
+    /// Shapes: the [`Recorded`] view shows the last call's status and
+    /// headers (`None` before the first call). The returned write callable
+    /// discards its data.
     ///
     /// # Example
     ///
     /// ```
     /// let (start_response, seen) = wsgiref::StartResponse::recorder();
-    /// assert!(seen.borrow().is_none());
+    /// assert_eq!(seen.status(), None);
     /// start_response.call("200 OK", [("A", "b")])?;
-    /// assert_eq!(seen.borrow().as_ref().unwrap().1, [("A".to_string(), "b".to_string())]);
+    /// assert_eq!(seen.status().as_deref(), Some("200 OK"));
+    /// assert_eq!(seen.headers(), Some(vec![("A".to_string(), "b".to_string())]));
     /// # Ok::<(), wsgiref::AppError>(())
     /// ```
-    #[allow(clippy::type_complexity)] // the shape is spelled out so readers see it
-    pub fn recorder() -> (StartResponse, Rc<std::cell::RefCell<Option<(String, HeaderList)>>>) {
-        let seen = Rc::new(std::cell::RefCell::new(None));
-        let sink = Rc::clone(&seen);
+    pub fn recorder() -> (StartResponse, Recorded) {
+        let seen = Recorded {
+            last: Rc::new(RefCell::new(None)),
+        };
+        let sink = seen.clone();
         let start_response = StartResponse::new(move |status, headers, _exc_info| {
-            *sink.borrow_mut() = Some((status, headers));
+            *sink.last.borrow_mut() = Some((status, headers));
             Ok(WriteCallable::new(|_data| Ok(())))
         });
         (start_response, seen)
+    }
+}
+
+/// What a [`StartResponse::recorder`] saw: the status and headers of the
+/// last `start_response` call.
+///
+/// A shared view: the recorder writes into it, and a clone shows the same
+/// record (it is an `Rc`), so a test keeps one while the recorder goes into
+/// the application. Like the rest of the request, it stays on one thread.
+///
+/// # Example
+///
+/// ```
+/// use wsgiref::{Application, Environ, StartResponse};
+///
+/// let (start_response, seen) = StartResponse::recorder();
+/// let _body = wsgiref::simple_server::hello_app.call(&mut Environ::new(), start_response)?;
+/// assert_eq!(seen.status().as_deref(), Some("200 OK"));
+/// assert_eq!(seen.header("content-type").as_deref(), Some("text/plain"));
+/// # Ok::<(), wsgiref::AppError>(())
+/// ```
+#[derive(Clone)]
+pub struct Recorded {
+    /// `Some((status, headers))` once `start_response` was called.
+    last: Rc<RefCell<Option<(String, HeaderList)>>>,
+}
+
+impl Recorded {
+    /// The status of the last call, such as `"404 Not Found"`; `None` before
+    /// the first call.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let (start_response, seen) = wsgiref::StartResponse::recorder();
+    /// start_response.call("404 Not Found", [("Content-Type", "text/plain")])?;
+    /// assert_eq!(seen.status().as_deref(), Some("404 Not Found"));
+    /// # Ok::<(), wsgiref::AppError>(())
+    /// ```
+    pub fn status(&self) -> Option<String> {
+        self.last.borrow().as_ref().map(|(status, _)| status.clone())
+    }
+
+    /// The headers of the last call, in order, as given; `None` before the
+    /// first call.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let (start_response, seen) = wsgiref::StartResponse::recorder();
+    /// start_response.call("200 OK", [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")])?;
+    /// assert_eq!(seen.headers().map(|headers| headers.len()), Some(2));
+    /// # Ok::<(), wsgiref::AppError>(())
+    /// ```
+    pub fn headers(&self) -> Option<HeaderList> {
+        self.last.borrow().as_ref().map(|(_, headers)| headers.clone())
+    }
+
+    /// The value of the first header called `name` (ASCII case ignored, as
+    /// [`Headers::get`](crate::Headers::get) does) in the last call; `None`
+    /// when there is no such header or no call yet.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let (start_response, seen) = wsgiref::StartResponse::recorder();
+    /// start_response.call("200 OK", [("Content-Type", "text/html")])?;
+    /// assert_eq!(seen.header("content-type").as_deref(), Some("text/html"));
+    /// assert_eq!(seen.header("Content-Length"), None);
+    /// # Ok::<(), wsgiref::AppError>(())
+    /// ```
+    pub fn header(&self, name: &str) -> Option<String> {
+        let last = self.last.borrow();
+        let (_, headers) = last.as_ref()?;
+        headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.clone())
+    }
+}
+
+impl fmt::Debug for Recorded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.last.borrow() {
+            Some((status, headers)) => f
+                .debug_struct("Recorded")
+                .field("status", status)
+                .field("headers", headers)
+                .finish(),
+            None => f.write_str("Recorded(not called)"),
+        }
     }
 }
 
