@@ -42,6 +42,9 @@
 use std::error::Error;
 use std::fmt;
 
+mod check;
+pub(crate) use check::{check_field, check_text, is_latin1, is_token};
+
 /// A response header list, as PEP 3333's `response_headers`: `(name, value)` pairs in order.
 ///
 /// Shapes: names and values are native strings (latin-1).
@@ -539,73 +542,6 @@ impl Headers {
     pub fn into_list(self) -> HeaderList {
         self.headers
     }
-}
-
-/// Check one status, name, value or parameter before it is stored or
-/// sent: no CR, LF or NUL (they would end the line early), nothing above
-/// U+00FF (latin-1 cannot encode it). `part` names it in the error.
-///
-/// # Errors
-///
-/// [`HeaderError::ControlCharacter`] or [`HeaderError::NotLatin1`].
-///
-/// Mirrors `Headers._convert_string_type`, which CPython 3.12 and later
-/// use to refuse control characters.
-pub(crate) fn check_text(part: &'static str, text: &str) -> Result<(), HeaderError> {
-    if text.contains(['\r', '\n', '\0']) {
-        return Err(HeaderError::ControlCharacter {
-            part,
-            value: text.to_string(),
-        });
-    }
-    if !is_latin1(text) {
-        return Err(HeaderError::NotLatin1 {
-            part,
-            value: text.to_string(),
-        });
-    }
-    Ok(())
-}
-
-/// Check a header as it goes on the wire: both parts pass [`check_text`]
-/// (the name first, then the value), and the name is a token.
-///
-/// [`Headers`] does not call it: CPython's `Headers` takes any name, and so
-/// does ours; `start_response` refuses a name that is not a token.
-///
-/// # Errors
-///
-/// [`check_text`]'s errors, then [`HeaderError::NotToken`].
-///
-/// Spec: RFC 9110 §5.1 (`field-name = token`), §5.5 (field values).
-pub(crate) fn check_field(name: &str, value: &str) -> Result<(), HeaderError> {
-    check_text("header name", name)?;
-    check_text("header value", value)?;
-    if !is_token(name) {
-        return Err(HeaderError::NotToken {
-            part: "header name",
-            value: name.to_string(),
-        });
-    }
-    Ok(())
-}
-
-/// > token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+"
-/// > / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-///
-/// A header name, a method. Spec: RFC 9110 §5.6.2.
-pub(crate) fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
-}
-
-/// A native string: every char is one latin-1 byte, U+0000..U+00FF.
-///
-/// Spec: PEP 3333 "A Note On String Types".
-pub(crate) fn is_latin1(text: &str) -> bool {
-    text.chars().all(|c| c <= '\u{ff}')
 }
 
 impl fmt::Display for Headers {
