@@ -14,6 +14,13 @@
 //! | `wsgi.input` | [`Input`] |
 //! | `wsgi.errors` | [`Errors`] |
 //! | `sys.exc_info()` | [`ExcInfo`] |
+//! | `response_headers` | [`HeaderList`] (defined in [`crate::headers`]) |
+//!
+//! This file holds the application and the environ; `start_response`, the
+//! write callable, [`ExcInfo`], [`StartResponseError`] and the test
+//! recorder ([`Recorded`]) are in `types/start_response.rs`, the body in
+//! `types/body.rs`, `wsgi.errors` in `types/errors.rs`. All are used from
+//! here (`wsgiref::types::Body`, or `wsgiref::Body`).
 //!
 //! # Design notes
 //!
@@ -25,6 +32,10 @@
 //!   (PEP 3333 allows this).
 //! - [`Body`] runs its close step from `Drop`, so no path (success, error,
 //!   panic, client gone) can forget PEP 3333's `close()`.
+//! - `types` builds on `headers` and nothing else of the crate's modules
+//!   but `input` (and the private `native`): `util` builds on `types`, so
+//!   `wsgi.file_wrapper` is given by the handler, as in wsgiref, and the
+//!   block-reading loop is [`Body::from_reader`].
 
 use std::collections::BTreeMap;
 use std::error::Error;

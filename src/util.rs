@@ -856,6 +856,22 @@ mod tests {
         assert!(closed.get());
     }
 
+    #[test]
+    fn the_handler_gives_file_wrapper() {
+        // As BaseHandler.setup_environ: wsgi.file_wrapper comes from the
+        // handler, and a bare environ has none (wrap_file still works).
+        assert!(Environ::new().file_wrapper.is_none());
+        let app = crate::types::app_fn(|environ, start_response| {
+            assert!(environ.file_wrapper.is_some(), "no wsgi.file_wrapper");
+            start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+            Ok(environ.wrap_file(std::io::Cursor::new(b"abc".to_vec()), 2))
+        });
+        let mut handler = crate::handlers::SimpleHandler::new(Vec::new());
+        let summary = handler.run(&app, Environ::new());
+        assert_eq!(summary.status, Some(200));
+        assert!(handler.into_output().unwrap().ends_with(b"\r\n\r\nabc"));
+    }
+
     // UtilityTests.testHopByHop
     #[test]
     fn test_hop_by_hop() {
