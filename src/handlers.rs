@@ -32,11 +32,12 @@ use std::rc::Rc;
 
 use crate::trace::Trace;
 use crate::types::{
-    AppError, Application, Body, Environ, ExcInfo, HeaderList, StartResponse, StartResponseError, WriteCallable,
+    AppError, Application, Body, Environ, ExcInfo, FileWrapperFn, HeaderList, StartResponse, WriteCallable,
 };
-use crate::util::{guess_scheme, is_hop_by_hop};
+use crate::util::{FileWrapper, guess_scheme};
 
 mod cgi;
+mod checks;
 mod response;
 pub use cgi::{BaseCgiHandler, CgiHandler, read_environ, read_environ_from};
 use response::Response;
@@ -103,6 +104,10 @@ pub struct SimpleHandler<W: Write> {
     pub multiprocess: bool,
     /// `wsgi.run_once` for the applications this handler runs.
     pub run_once: bool,
+    /// `wsgi.file_wrapper` for the applications this handler runs (`None`:
+    /// leave the environ's as it is); by default `FileWrapper::into_body`.
+    /// Mirrors `BaseHandler.wsgi_file_wrapper`.
+    pub wsgi_file_wrapper: Option<FileWrapperFn>,
 
     // Error page settings.
     /// The status of the error page.
@@ -144,6 +149,7 @@ impl<W: Write + 'static> SimpleHandler<W> {
             multithread: true,
             multiprocess: false,
             run_once: false,
+            wsgi_file_wrapper: Some(FileWrapper::into_body),
             error_status: "500 Internal Server Error".to_string(),
             error_headers: vec![("Content-Type".to_string(), "text/plain".to_string())],
             error_body: b"A server error occurred.  Please contact the administrator.".to_vec(),
@@ -226,6 +232,9 @@ impl<W: Write + 'static> SimpleHandler<W> {
         environ.multithread = self.multithread;
         environ.multiprocess = self.multiprocess;
         environ.run_once = self.run_once;
+        if self.wsgi_file_wrapper.is_some() {
+            environ.file_wrapper = self.wsgi_file_wrapper;
+        }
         if let (true, Some(software)) = (self.origin_server, &self.server_software) {
             if !environ.contains_key("SERVER_SOFTWARE") {
                 environ.insert("SERVER_SOFTWARE", software.clone());
@@ -351,76 +360,6 @@ fn expects_100_continue(environ: &Environ) -> bool {
     expect.eq_ignore_ascii_case("100-continue") && protocol.starts_with("HTTP/1.") && protocol >= "HTTP/1.1"
 }
 
-/// At most one `Content-Length`, and it is `1*DIGIT` (RFC 9110 §8.6): the
-/// server relies on it to cut or flag a body of the wrong length.
-fn check_content_length(headers: &HeaderList) -> Result<(), StartResponseError> {
-    let mut lengths = headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("Content-Length"));
-    if let Some((_, value)) = lengths.next() {
-        let digits = value.trim_matches([' ', '\t']);
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.parse::<u64>().is_err() {
-            return Err(StartResponseError::BadContentLength(value.clone()));
-        }
-    }
-    if let Some((_, value)) = lengths.next() {
-        return Err(StartResponseError::BadContentLength(format!("a second value, {value}")));
-    }
-    Ok(())
-}
-
-/// `status = 3DIGIT SP reason-phrase`, latin-1, no CR/LF/NUL, not 1xx.
-fn check_status(status: &str) -> Result<(), StartResponseError> {
-    check_text("status", status)?;
-    let bytes = status.as_bytes();
-    let well_formed = bytes.len() >= 4 && bytes[..3].iter().all(u8::is_ascii_digit) && bytes[3] == b' ';
-    if !well_formed {
-        return Err(StartResponseError::BadStatus(status.to_string()));
-    }
-    if bytes[0] < b'2' {
-        return Err(StartResponseError::InformationalStatus(status.to_string()));
-    }
-    Ok(())
-}
-
-/// A header name must be a token; neither part may hold CR, LF or NUL, or
-/// leave latin-1; hop-by-hop headers are the server's.
-fn check_header(name: &str, value: &str) -> Result<(), StartResponseError> {
-    check_text("header name", name)?;
-    check_text("header value", value)?;
-    if name.is_empty() || !name.bytes().all(is_token_char) {
-        return Err(StartResponseError::BadHeaderName(name.to_string()));
-    }
-    if is_hop_by_hop(name) {
-        return Err(StartResponseError::HopByHop(name.to_string()));
-    }
-    Ok(())
-}
-
-fn check_text(part: &'static str, text: &str) -> Result<(), StartResponseError> {
-    if text.contains(['\r', '\n', '\0']) {
-        return Err(StartResponseError::ControlCharacter {
-            part,
-            value: text.to_string(),
-        });
-    }
-    if text.chars().any(|c| c > '\u{ff}') {
-        return Err(StartResponseError::NotLatin1 {
-            part,
-            value: text.to_string(),
-        });
-    }
-    Ok(())
-}
-
-/// > tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-/// > "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-///
-/// Spec: RFC 9110 §5.6.2.
-fn is_token_char(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
-}
-
 /// Drop the body (its close step) with panics contained.
 fn close_body(body: Body) {
     if let Err(panic) = catch_unwind(AssertUnwindSafe(|| drop(body))) {
@@ -450,11 +389,20 @@ pub(crate) fn is_client_gone(error: &(dyn std::error::Error + 'static)) -> bool 
 }
 
 /// `error: cause: cause`, for one log line.
+///
+/// A cause that reads exactly as the error before it is left out: a
+/// wrapper such as [`StartResponseError::Header`] displays its
+/// [`HeaderError`](crate::HeaderError) and also gives it as `source()`.
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
+    let mut previous = text.clone();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
+        let cause_text = cause.to_string();
+        if cause_text != previous {
+            text.push_str(&format!(": {cause_text}"));
+        }
+        previous = cause_text;
         source = cause.source();
     }
     text

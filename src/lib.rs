@@ -124,6 +124,7 @@ pub mod handlers;
 pub mod headers;
 mod http;
 mod input;
+mod native;
 mod pool;
 #[cfg(feature = "python")]
 pub mod python;

@@ -14,7 +14,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::SystemTime;
 
-use super::{ResponseSummary, check_content_length, check_header, check_status};
+use super::ResponseSummary;
+use super::checks::{check_content_length, check_header, check_status};
 use crate::date::format_date_time;
 use crate::trace::Trace;
 use crate::types::{AppError, ExcInfo, HeaderList, StartResponseError};

@@ -112,7 +112,7 @@ pub fn echo_app(environ: &mut Environ, start_response: StartResponse) -> Result<
 /// let (start_response, seen) = wsgiref::StartResponse::recorder();
 /// let body = wsgiref::simple_server::bytes_app(&mut environ, start_response)?;
 /// assert_eq!(body.map(|c| c.unwrap().len()).sum::<usize>(), 100_000);
-/// assert!(seen.borrow().as_ref().unwrap().1.contains(&("Content-Length".to_string(), "100000".to_string())));
+/// assert!(seen.headers().unwrap().contains(&("Content-Length".to_string(), "100000".to_string())));
 /// # Ok::<(), wsgiref::AppError>(())
 /// ```
 pub fn bytes_app(environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {

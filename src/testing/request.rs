@@ -1,6 +1,7 @@
 //! [`TestRequest`]: a request built in code, as bytes for a server and as
 //! the environ the server would make of them.
 
+use crate::headers::is_token;
 use crate::http::RequestHead;
 use crate::input::Input;
 use crate::simple_server::environ::{BaseEnviron, base_environ, get_environ};
@@ -464,17 +465,6 @@ impl Front {
             environ.insert("SCRIPT_NAME", script_name);
         }
     }
-}
-
-/// > token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" /
-/// > "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-///
-/// Spec: RFC 9110 §5.6.2.
-fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The bytes of a text: characters up to U+00FF as one byte (latin-1),
