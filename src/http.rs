@@ -225,21 +225,16 @@ pub(crate) fn read_request_head(
     // `block`; `buffer` collects the bytes only when more reads are needed.
     let mut block = [0u8; 4096];
     let mut buffer = Vec::new();
+    let mut waiting = Waiting {
+        nothing_yet: true,
+        deadline,
+        limits,
+        stopping,
+    };
     loop {
-        let waiting = Waiting {
-            nothing_yet: buffer.is_empty(),
-            deadline,
-            limits,
-            stopping,
-        };
-        let count = match waiting.read(stream, &mut block)? {
-            Arrived::Bytes(count) => count,
-            Arrived::Nothing => return Ok(None),
-            Arrived::Closed => {
-                return Err(RequestError::BadRequest(
-                    "connection closed before the end of the request head".into(),
-                ));
-            }
+        waiting.nothing_yet = buffer.is_empty();
+        let Some(count) = waiting.read(stream, &mut block)? else {
+            return Ok(None);
         };
         let first_read = buffer.is_empty();
         let head_bytes: &[u8] = if first_read {
@@ -260,17 +255,6 @@ pub(crate) fn read_request_head(
     }
 }
 
-/// What one wait for request-head bytes gave.
-enum Arrived {
-    /// This many bytes.
-    Bytes(usize),
-    /// Nothing, and nothing will be answered: the client closed before its
-    /// first byte, or sent none in time, or the server is stopping.
-    Nothing,
-    /// The client closed in the middle of its head.
-    Closed,
-}
-
 /// One wait for the next bytes of a request head.
 struct Waiting<'a> {
     /// No byte of this head has arrived yet.
@@ -282,23 +266,29 @@ struct Waiting<'a> {
 
 impl Waiting<'_> {
     /// Read into `block`, waking once a read slice to look at the deadline
-    /// and at `stopping`.
-    fn read(&self, mut stream: &TcpStream, block: &mut [u8]) -> Result<Arrived, RequestError> {
+    /// and at `stopping`. `Ok(None)`: nothing will be answered (the client
+    /// closed before its first byte or sent none in time, or the server is
+    /// stopping).
+    fn read(&self, mut stream: &TcpStream, block: &mut [u8]) -> Result<Option<usize>, RequestError> {
         loop {
             match stream.read(block) {
-                Ok(0) if self.nothing_yet => return Ok(Arrived::Nothing),
-                Ok(0) => return Ok(Arrived::Closed),
-                Ok(count) => return Ok(Arrived::Bytes(count)),
+                Ok(0) if self.nothing_yet => return Ok(None),
+                Ok(0) => {
+                    return Err(RequestError::BadRequest(
+                        "connection closed before the end of the request head".into(),
+                    ));
+                }
+                Ok(count) => return Ok(Some(count)),
                 Err(error) if is_timeout(&error) || error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(RequestError::Io(error)),
             }
             if self.nothing_yet && self.stopping.load(Ordering::Relaxed) {
-                return Ok(Arrived::Nothing);
+                return Ok(None);
             }
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() && self.nothing_yet {
                 // Never sent a byte (an idle pre-connection): close without a word.
-                return Ok(Arrived::Nothing);
+                return Ok(None);
             }
             if left.is_zero() {
                 return Err(RequestError::Timeout);

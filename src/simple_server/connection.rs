@@ -101,11 +101,7 @@ fn respond(
     let client = client_address.ip().to_string();
     let request_line = head.request_line();
     let body_expected = framing != BodyFraming::Length(0) || !head.leftover.is_empty();
-    let trace = trace::enabled(config.trace).then(|| {
-        let mut trace = Trace::new(&client_address.to_string());
-        trace.request_head(&head.raw);
-        trace
-    });
+    let trace = new_trace(config, client_address, &head);
     let environ = match request_environ(shared, &stream, &client, head, framing) {
         Ok(environ) => environ,
         Err(error) => {
@@ -129,14 +125,30 @@ fn respond(
         summary.status.unwrap_or(500),
         Some(summary.bytes_sent),
     );
-    // Why lingering only when a body was expected or the client sent more:
-    // as nginx's `lingering_close`, the server drains only when the client
-    // may still be sending; a bodiless request answered in full is closed
-    // at once, which saves a round trip on the commonest request.
     if let Some(stream) = handler.into_output() {
-        if body_expected || client_sent_more(&stream) {
-            finish_connection(&stream, config);
-        }
+        close_connection(&stream, body_expected, config);
+    }
+}
+
+/// A protocol trace of this request, when tracing is on.
+fn new_trace(config: &ServerConfig, client_address: SocketAddr, head: &RequestHead) -> Option<Trace> {
+    trace::enabled(config.trace).then(|| {
+        let mut trace = Trace::new(&client_address.to_string());
+        trace.request_head(&head.raw);
+        trace
+    })
+}
+
+/// Close after a response, lingering first when the client may still be
+/// sending.
+///
+/// Why lingering only when a body was expected or the client sent more:
+/// as nginx's `lingering_close`, the server drains only when the client
+/// may still be sending; a bodiless request answered in full is closed
+/// at once, which saves a round trip on the commonest request.
+fn close_connection(stream: &TcpStream, body_expected: bool, config: &ServerConfig) {
+    if body_expected || client_sent_more(stream) {
+        finish_connection(stream, config);
     }
 }
 
