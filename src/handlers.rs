@@ -2,11 +2,14 @@
 //! send its response.
 //!
 //! Mirrors [wsgiref/handlers.py](https://github.com/python/cpython/blob/3.11/Lib/wsgiref/handlers.py).
-//! [`SimpleHandler`] holds `BaseHandler`'s steps as methods with the same
-//! names, in the same order: [`SimpleHandler::run`], `setup_environ`,
-//! `finish_response`, `start_response`, `send_preamble`, `write`,
-//! `finish_content`, `close`, `send_headers`, `cleanup_headers`,
-//! `set_content_length`, `handle_error`, `error_output`.
+//! `BaseHandler`'s steps keep their names and order, in two places:
+//! [`SimpleHandler`] drives a request ([`SimpleHandler::run`],
+//! `setup_environ`, `finish_response`, `handle_error`, `error_output`,
+//! `close`), and the private `response` module holds the response it sends
+//! (`start_response`, `write`, `send_headers`, `cleanup_headers`,
+//! `set_content_length`, `send_preamble`, `finish_content`) as one explicit
+//! state machine: `AwaitingStartResponse → Started → Sending → Finished`,
+//! or `CutOff`.
 //!
 //! # Design notes
 //!
@@ -14,7 +17,8 @@
 //!   `origin_server` as data, instead of Python's class hierarchy: the server
 //!   uses it over a `TcpStream`, tests over a `Vec<u8>`.
 //! - The response state lives in an `Rc<RefCell<_>>` shared by the
-//!   `start_response` handle and the write callable. No borrow is ever held
+//!   `start_response` handle and the write callable, in one `Phase` at a
+//!   time (after h11's server states) rather than a set of flags. No borrow is ever held
 //!   while application code runs, so an application may call
 //!   `start_response` from inside its body's `next()`.
 //! - Panics in application code (the call, each `next()`, the close step)
@@ -22,39 +26,23 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::time::SystemTime;
 
 use crate::trace::Trace;
 use crate::types::{
-    AppError, Application, Body, Environ, ExcInfo, HeaderList, StartResponse, StartResponseError, WriteCallable,
+    AppError, Application, Body, Environ, ExcInfo, FileWrapperFn, HeaderList, StartResponse, WriteCallable,
 };
-use crate::util::{guess_scheme, is_hop_by_hop};
+use crate::util::{FileWrapper, guess_scheme};
 
 mod cgi;
+mod checks;
+mod response;
 pub use cgi::{BaseCgiHandler, CgiHandler, read_environ, read_environ_from};
+use response::Response;
 
-/// Format a time as an HTTP-date: `Sun, 06 Nov 1994 08:49:37 GMT`.
-///
-/// # Example
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// let time = UNIX_EPOCH + Duration::from_secs(784_111_777);
-/// assert_eq!(wsgiref::handlers::format_date_time(time), "Sun, 06 Nov 1994 08:49:37 GMT");
-/// ```
-///
-/// Mirrors `wsgiref.handlers.format_date_time`; spec: RFC 9110 §5.6.7 (IMF-fixdate).
-pub fn format_date_time(time: SystemTime) -> String {
-    let t = crate::http::civil_time(time);
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        t.weekday_name, t.day, t.month_name, t.year, t.hour, t.minute, t.second
-    )
-}
+pub use crate::date::format_date_time;
 
 /// What happened to one response, for the access log and the server.
 ///
@@ -93,7 +81,6 @@ pub struct ResponseSummary {
 /// let mut environ = Environ::new();
 /// environ.insert("REQUEST_METHOD", "GET");
 /// let mut handler = SimpleHandler::new(Vec::new());
-/// handler.server_software = None;
 /// handler.run(&wsgiref::simple_server::demo_app, environ);
 /// let output = handler.into_output().unwrap();
 /// assert!(output.starts_with(b"HTTP/1.1 200 OK\r\nDate: "));
@@ -107,7 +94,9 @@ pub struct SimpleHandler<W: Write> {
     pub origin_server: bool,
     /// The version in the status line, such as `"1.1"`.
     pub http_version: String,
-    /// The `Server` header and `SERVER_SOFTWARE`, if any.
+    /// The `Server` header and `SERVER_SOFTWARE`, if any. Default `None`,
+    /// as `BaseHandler.server_software`; the server sets its own
+    /// ([`crate::simple_server::SERVER_SOFTWARE`]).
     pub server_software: Option<String>,
     /// `wsgi.multithread` for the applications this handler runs.
     pub multithread: bool,
@@ -115,6 +104,10 @@ pub struct SimpleHandler<W: Write> {
     pub multiprocess: bool,
     /// `wsgi.run_once` for the applications this handler runs.
     pub run_once: bool,
+    /// `wsgi.file_wrapper` for the applications this handler runs (`None`:
+    /// leave the environ's as it is); by default `FileWrapper::into_body`.
+    /// Mirrors `BaseHandler.wsgi_file_wrapper`.
+    pub wsgi_file_wrapper: Option<FileWrapperFn>,
 
     // Error page settings.
     /// The status of the error page.
@@ -138,23 +131,6 @@ impl<W: Write> std::fmt::Debug for SimpleHandler<W> {
     }
 }
 
-/// The state of one response, shared with `start_response` and `write`.
-struct Response<W> {
-    out: Option<W>,
-    origin_server: bool,
-    status_line_prefix: String,
-    server_software: Option<String>,
-    is_head: bool,
-    single_chunk: bool,
-    status: Option<String>,
-    headers: HeaderList,
-    headers_sent: bool,
-    bytes_sent: u64,
-    declared_length: Option<u64>,
-    cut_off: bool,
-    trace: Option<Trace>,
-}
-
 impl<W: Write + 'static> SimpleHandler<W> {
     /// A handler writing to `out`, configured as an origin server with
     /// HTTP/1.1 and wsgiref's error page.
@@ -169,14 +145,15 @@ impl<W: Write + 'static> SimpleHandler<W> {
         SimpleHandler {
             origin_server: true,
             http_version: "1.1".to_string(),
-            server_software: Some(crate::simple_server::SERVER_SOFTWARE.to_string()),
+            server_software: None,
             multithread: true,
             multiprocess: false,
             run_once: false,
+            wsgi_file_wrapper: Some(FileWrapper::into_body),
             error_status: "500 Internal Server Error".to_string(),
             error_headers: vec![("Content-Type".to_string(), "text/plain".to_string())],
             error_body: b"A server error occurred.  Please contact the administrator.".to_vec(),
-            response: Rc::new(RefCell::new(Response::new(out))),
+            response: Rc::new(RefCell::new(Response::new(Some(out)))),
         }
     }
 
@@ -255,6 +232,9 @@ impl<W: Write + 'static> SimpleHandler<W> {
         environ.multithread = self.multithread;
         environ.multiprocess = self.multiprocess;
         environ.run_once = self.run_once;
+        if self.wsgi_file_wrapper.is_some() {
+            environ.file_wrapper = self.wsgi_file_wrapper;
+        }
         if let (true, Some(software)) = (self.origin_server, &self.server_software) {
             if !environ.contains_key("SERVER_SOFTWARE") {
                 environ.insert("SERVER_SOFTWARE", software.clone());
@@ -315,19 +295,19 @@ impl<W: Write + 'static> SimpleHandler<W> {
     fn handle_error(&self, error: AppError) {
         if is_client_gone(&*error) {
             log::debug!("client disconnected: {error}");
-            self.response.borrow_mut().cut_off = true;
+            self.response.borrow_mut().cut_off();
             return;
         }
         log::error!("error in the application: {}", error_chain(&*error));
-        let headers_sent = self.response.borrow().headers_sent;
+        let headers_sent = self.response.borrow().headers_sent();
         if headers_sent {
-            self.response.borrow_mut().cut_off = true;
+            self.response.borrow_mut().cut_off();
             return;
         }
         let error_page = self.error_output(error);
         if let Err(error) = self.finish_response(error_page) {
             log::debug!("could not send the error page: {error}");
-            self.response.borrow_mut().cut_off = true;
+            self.response.borrow_mut().cut_off();
         }
     }
 
@@ -353,26 +333,10 @@ impl<W: Write + 'static> SimpleHandler<W> {
         if let Some(out) = response.out.as_mut() {
             if let Err(error) = out.flush() {
                 log::debug!("could not flush the response: {error}");
-                response.cut_off = true;
+                response.cut_off();
             }
         }
-        let status = response
-            .status
-            .as_deref()
-            .and_then(|s| s.get(..3))
-            .and_then(|code| code.parse().ok());
-        let summary = ResponseSummary {
-            status: if response.headers_sent { status } else { None },
-            bytes_sent: response.bytes_sent,
-            headers_sent: response.headers_sent,
-            complete: response.headers_sent && !response.cut_off,
-        };
-        let out = response.out.take();
-        let trace = response.trace.take();
-        *response = Response::new_empty();
-        response.out = out;
-        response.trace = trace;
-        summary
+        response.finish()
     }
 
     /// Take back the output (the stream or buffer the response went to).
@@ -388,335 +352,12 @@ impl<W: Write + 'static> SimpleHandler<W> {
     }
 }
 
-impl<W: Write> Response<W> {
-    fn new(out: W) -> Response<W> {
-        let mut response = Response::new_empty();
-        response.out = Some(out);
-        response
-    }
-
-    fn new_empty() -> Response<W> {
-        Response {
-            out: None,
-            origin_server: true,
-            status_line_prefix: "HTTP/1.1 ".to_string(),
-            server_software: None,
-            is_head: false,
-            single_chunk: false,
-            status: None,
-            headers: Vec::new(),
-            headers_sent: false,
-            bytes_sent: 0,
-            declared_length: None,
-            cut_off: false,
-            trace: None,
-        }
-    }
-
-    /// `start_response(status, headers, exc_info)` with wsgiref's checks,
-    /// plus CR/LF/NUL, latin-1 and token checks.
-    fn start_response(
-        &mut self,
-        status: String,
-        headers: HeaderList,
-        exc_info: Option<ExcInfo>,
-    ) -> Result<(), StartResponseError> {
-        if let Some(trace) = self.trace.as_mut() {
-            trace.start_response(&status, &headers, exc_info.is_some());
-        }
-        let checked = self.check_and_store(status, headers, exc_info);
-        if let (Err(error), Some(trace)) = (&checked, self.trace.as_mut()) {
-            trace.note(&format!("refused: {error}"));
-        }
-        checked
-    }
-
-    fn check_and_store(
-        &mut self,
-        status: String,
-        headers: HeaderList,
-        exc_info: Option<ExcInfo>,
-    ) -> Result<(), StartResponseError> {
-        match exc_info {
-            // Why: PEP 3333 says re-raise when the headers already went out.
-            Some(exc_info) if self.headers_sent => return Err(StartResponseError::HeadersAlreadySent(exc_info)),
-            Some(_) => {}
-            None if self.status.is_some() => return Err(StartResponseError::AlreadyCalled),
-            None => {}
-        }
-        check_status(&status)?;
-        for (name, value) in &headers {
-            check_header(name, value)?;
-        }
-        check_content_length(&headers)?;
-        self.status = Some(status);
-        self.headers = headers;
-        Ok(())
-    }
-
-    /// Whether the status allows body bytes: not for HEAD, 1xx, 204, 304
-    /// (RFC 9110 §6.4.1).
-    fn body_allowed(&self) -> bool {
-        !self.is_head && !self.status_without_body()
-    }
-
-    fn status_without_body(&self) -> bool {
-        match self.status.as_deref().and_then(|s| s.get(..3)) {
-            Some(code) => code.starts_with('1') || code == "204" || code == "304",
-            None => false,
-        }
-    }
-
-    /// Send `data` after the headers. Empty chunks send nothing: headers go
-    /// just before the first non-empty chunk (PEP 3333 "Buffering and Streaming").
-    ///
-    /// Mirrors `BaseHandler.write`.
-    fn write(&mut self, data: &[u8]) -> io::Result<()> {
-        if self.status.is_none() {
-            return Err(io::Error::other("write() before start_response()"));
-        }
-        if self.cut_off {
-            return Err(io::Error::other("the response was already cut off"));
-        }
-        if let Some(trace) = self.trace.as_mut() {
-            trace.body_chunk(data.len());
-        }
-        if data.is_empty() {
-            return Ok(());
-        }
-        let data = self.clip_to_declared_length(data);
-        if !self.headers_sent {
-            self.send_headers(data)
-        } else {
-            self.send_body(data)
-        }
-    }
-
-    /// A body longer than the application's `Content-Length` is cut there.
-    fn clip_to_declared_length<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
-        let Some(declared) = self.declared_length.or_else(|| self.content_length_header()) else {
-            return data;
-        };
-        let room = declared.saturating_sub(self.bytes_sent);
-        if (data.len() as u64) <= room {
-            return data;
-        }
-        log::warn!("the application sent more than its Content-Length of {declared} bytes; the body was cut there");
-        &data[..room as usize]
-    }
-
-    fn content_length_header(&self) -> Option<u64> {
-        let (_, value) = self
-            .headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("Content-Length"))?;
-        value.trim().parse().ok()
-    }
-
-    /// Send the status line and headers, with the first chunk in the same
-    /// write (one system call for a small response).
-    ///
-    /// Mirrors `BaseHandler.send_headers`.
-    fn send_headers(&mut self, first_chunk: &[u8]) -> io::Result<()> {
-        self.cleanup_headers(first_chunk.len() as u64);
-        self.headers_sent = true;
-        self.declared_length = self.content_length_header();
-        let mut bytes = self.send_preamble();
-        if let Some(trace) = self.trace.as_mut() {
-            trace.response_head(&bytes);
-        }
-        let body_allowed = self.body_allowed();
-        if body_allowed {
-            bytes.extend_from_slice(first_chunk);
-            self.bytes_sent += first_chunk.len() as u64;
-        }
-        self.write_out(&bytes)
-    }
-
-    fn send_body(&mut self, data: &[u8]) -> io::Result<()> {
-        if !self.body_allowed() || data.is_empty() {
-            return Ok(());
-        }
-        self.bytes_sent += data.len() as u64;
-        self.write_out(data)
-    }
-
-    fn write_out(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let out = self
-            .out
-            .as_mut()
-            .ok_or_else(|| io::Error::other("the response is finished"))?;
-        out.write_all(bytes)?;
-        out.flush()
-    }
-
-    /// Add `Content-Length` when it can be known.
-    ///
-    /// Mirrors `BaseHandler.cleanup_headers`.
-    fn cleanup_headers(&mut self, first_chunk_length: u64) {
-        if self.content_length_header().is_none() {
-            self.set_content_length(first_chunk_length);
-        }
-    }
-
-    /// Compute `Content-Length` for a body known to be one chunk — never for
-    /// 1xx, 204 or 304, and for HEAD only when that chunk is non-empty.
-    ///
-    /// Mirrors `BaseHandler.set_content_length`.
-    fn set_content_length(&mut self, length: u64) {
-        if self.single_chunk && !self.status_without_body() && !(self.is_head && length == 0) {
-            self.headers.push(("Content-Length".to_string(), length.to_string()));
-        }
-    }
-
-    /// The status line (or CGI `Status:`), `Date`, `Server`, the headers and
-    /// `Connection: close`, as bytes.
-    ///
-    /// Mirrors `BaseHandler.send_preamble` plus `Headers.__bytes__`.
-    fn send_preamble(&self) -> Vec<u8> {
-        let status = self.status.as_deref().unwrap_or_default();
-        let mut head = String::with_capacity(256);
-        let has = |wanted: &str| self.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case(wanted));
-        if self.origin_server {
-            head.push_str(&self.status_line_prefix);
-            head.push_str(status);
-            head.push_str("\r\n");
-            // `write!` into a String cannot fail.
-            if !has("Date") {
-                let _ = write!(head, "Date: {}\r\n", format_date_time(SystemTime::now()));
-            }
-            if let (Some(software), false) = (&self.server_software, has("Server")) {
-                let _ = write!(head, "Server: {software}\r\n");
-            }
-        } else {
-            let _ = write!(head, "Status: {status}\r\n");
-        }
-        for (name, value) in &self.headers {
-            let _ = write!(head, "{name}: {value}\r\n");
-        }
-        if self.origin_server {
-            // Why: one request per connection, as wsgiref; the client must not wait for another.
-            head.push_str("Connection: close\r\n");
-        }
-        head.push_str("\r\n");
-        if head.is_ascii() {
-            return head.into_bytes();
-        }
-        // Checked latin-1 in start_response, so each char is one byte.
-        head.chars().map(|c| c as u8).collect()
-    }
-
-    /// Send the headers now if no body chunk did.
-    ///
-    /// Mirrors `BaseHandler.finish_content`.
-    fn finish_content(&mut self) -> Result<(), AppError> {
-        if self.status.is_none() {
-            return Err("the application returned without calling start_response()".into());
-        }
-        if !self.headers_sent {
-            if self.content_length_header().is_none() && !self.status_without_body() && !self.is_head {
-                self.headers.push(("Content-Length".to_string(), "0".to_string()));
-            }
-            self.send_headers(b"")?;
-        }
-        if let Some(declared) = self.declared_length {
-            if self.body_allowed() && self.bytes_sent < declared {
-                log::warn!(
-                    "the application sent {} bytes but declared Content-Length {declared}; closing the connection",
-                    self.bytes_sent
-                );
-                self.cut_off = true;
-            }
-        }
-        Ok(())
-    }
-
-    /// `HTTP/1.1 100 Continue`, only while nothing else was sent
-    /// (RFC 9110 §10.1.1).
-    fn send_100_continue(&mut self) -> io::Result<()> {
-        if self.headers_sent {
-            return Ok(());
-        }
-        self.write_out(b"HTTP/1.1 100 Continue\r\n\r\n")
-    }
-}
-
 /// `Expect: 100-continue` on an HTTP/1.1 (or later 1.x) request.
 fn expects_100_continue(environ: &Environ) -> bool {
     let expect = environ.get("HTTP_EXPECT").unwrap_or_default();
     // HTTP/1.1 and later 1.x minors (as CPython compares: `>= "HTTP/1.1"`); 1.0 clients ignore 100.
     let protocol = environ.get("SERVER_PROTOCOL").unwrap_or_default();
     expect.eq_ignore_ascii_case("100-continue") && protocol.starts_with("HTTP/1.") && protocol >= "HTTP/1.1"
-}
-
-/// At most one `Content-Length`, and it is `1*DIGIT` (RFC 9110 §8.6): the
-/// server relies on it to cut or flag a body of the wrong length.
-fn check_content_length(headers: &HeaderList) -> Result<(), StartResponseError> {
-    let mut lengths = headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("Content-Length"));
-    if let Some((_, value)) = lengths.next() {
-        let digits = value.trim_matches([' ', '\t']);
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.parse::<u64>().is_err() {
-            return Err(StartResponseError::BadContentLength(value.clone()));
-        }
-    }
-    if let Some((_, value)) = lengths.next() {
-        return Err(StartResponseError::BadContentLength(format!("a second value, {value}")));
-    }
-    Ok(())
-}
-
-/// `status = 3DIGIT SP reason-phrase`, latin-1, no CR/LF/NUL, not 1xx.
-fn check_status(status: &str) -> Result<(), StartResponseError> {
-    check_text("status", status)?;
-    let bytes = status.as_bytes();
-    let well_formed = bytes.len() >= 4 && bytes[..3].iter().all(u8::is_ascii_digit) && bytes[3] == b' ';
-    if !well_formed {
-        return Err(StartResponseError::BadStatus(status.to_string()));
-    }
-    if bytes[0] < b'2' {
-        return Err(StartResponseError::InformationalStatus(status.to_string()));
-    }
-    Ok(())
-}
-
-/// A header name must be a token; neither part may hold CR, LF or NUL, or
-/// leave latin-1; hop-by-hop headers are the server's.
-fn check_header(name: &str, value: &str) -> Result<(), StartResponseError> {
-    check_text("header name", name)?;
-    check_text("header value", value)?;
-    if name.is_empty() || !name.bytes().all(is_token_char) {
-        return Err(StartResponseError::BadHeaderName(name.to_string()));
-    }
-    if is_hop_by_hop(name) {
-        return Err(StartResponseError::HopByHop(name.to_string()));
-    }
-    Ok(())
-}
-
-fn check_text(part: &'static str, text: &str) -> Result<(), StartResponseError> {
-    if text.contains(['\r', '\n', '\0']) {
-        return Err(StartResponseError::ControlCharacter {
-            part,
-            value: text.to_string(),
-        });
-    }
-    if text.chars().any(|c| c > '\u{ff}') {
-        return Err(StartResponseError::NotLatin1 {
-            part,
-            value: text.to_string(),
-        });
-    }
-    Ok(())
-}
-
-/// > tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-/// > "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-///
-/// Spec: RFC 9110 §5.6.2.
-fn is_token_char(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
 /// Drop the body (its close step) with panics contained.
@@ -748,11 +389,20 @@ pub(crate) fn is_client_gone(error: &(dyn std::error::Error + 'static)) -> bool 
 }
 
 /// `error: cause: cause`, for one log line.
+///
+/// A cause that reads exactly as the error before it is left out: a
+/// wrapper such as [`StartResponseError::Header`] displays its
+/// [`HeaderError`](crate::HeaderError) and also gives it as `source()`.
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
+    let mut previous = text.clone();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
+        let cause_text = cause.to_string();
+        if cause_text != previous {
+            text.push_str(&format!(": {cause_text}"));
+        }
+        previous = cause_text;
         source = cause.source();
     }
     text

@@ -31,11 +31,36 @@
 //!   latin-1 in response headers anyway.
 //! - Python's keyword parameters (`filename='bud.gif'`) become a slice of
 //!   `(name, Option<value>)` pairs, kept in the order given.
+//! - The one header check of the crate lives here (`check_text`,
+//!   `check_field`, `is_token`, `is_latin1`, crate-private): [`Headers`],
+//!   `start_response` (through
+//!   [`StartResponseError::Header`](crate::StartResponseError::Header)),
+//!   the validator and the test client use it. [`HeaderList`] is defined
+//!   here too, so this module imports nothing from the crate and `types`
+//!   can build on it.
 
 use std::error::Error;
 use std::fmt;
 
-use crate::types::HeaderList;
+mod check;
+pub(crate) use check::{check_field, check_text, is_latin1, is_token};
+
+/// A response header list, as PEP 3333's `response_headers`: `(name, value)` pairs in order.
+///
+/// Shapes: names and values are native strings (latin-1).
+///
+/// # Example
+///
+/// ```
+/// let headers: wsgiref::HeaderList = vec![("Content-Type".to_string(), "text/plain".to_string())];
+/// let (start_response, seen) = wsgiref::StartResponse::recorder();
+/// start_response.call("200 OK", headers)?;
+/// assert_eq!(seen.header("content-type").as_deref(), Some("text/plain"));
+/// # Ok::<(), wsgiref::AppError>(())
+/// ```
+///
+/// Spec: PEP 3333 "The start_response() Callable".
+pub type HeaderList = Vec<(String, String)>;
 
 /// The "special" characters in a parameter value (RFC 2045 `tspecials`,
 /// as wsgiref's regular expression lists them), which force quoting:
@@ -65,10 +90,13 @@ fn format_param(param: &str, value: Option<&str>, quote: bool) -> String {
     }
 }
 
-/// A header name, value or parameter that cannot be sent.
+/// A status, header name, value or parameter that cannot be sent.
 ///
 /// `Display` names the part and quotes the bad text, e.g.
-/// `header name "X\r\nY" contains CR, LF or NUL`.
+/// `header name "X\r\nY" contains CR, LF or NUL`. [`Headers`] refuses
+/// control characters and non-latin-1 text; `start_response` refuses the
+/// same (wrapped in [`StartResponseError::Header`](crate::StartResponseError::Header)),
+/// and also a header name that is not a token.
 ///
 /// # Example
 ///
@@ -80,26 +108,39 @@ fn format_param(param: &str, value: Option<&str>, quote: bool) -> String {
 /// match error {
 ///     HeaderError::ControlCharacter { part, value } => assert_eq!((part, value.as_str()), ("header name", "X\r\nY")),
 ///     HeaderError::NotLatin1 { .. } => unreachable!("the name is ASCII"),
+///     HeaderError::NotToken { .. } => unreachable!("Headers takes any name"),
+///     _ => unreachable!("no other check applies to a header name"),
 /// }
 /// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
 /// Mirrors the checks of `wsgiref.headers.Headers._convert_string_type`
-/// (CPython 3.12 and later); spec: RFC 9110 §5.5 (field values).
+/// (CPython 3.12 and later) and the header checks of
+/// `BaseHandler.start_response`; spec: RFC 9110 §5.1 (field names), §5.5
+/// (field values).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HeaderError {
     /// The text contains CR, LF or NUL, which would end the header early.
     ControlCharacter {
-        /// Which part: `"header name"`, `"header value"`, `"parameter name"`
-        /// or `"parameter value"`.
+        /// Which part: `"status"`, `"header name"`, `"header value"`,
+        /// `"parameter name"` or `"parameter value"`.
         part: &'static str,
         /// The offending text.
         value: String,
     },
     /// The text has a character above U+00FF, which latin-1 cannot encode.
     NotLatin1 {
-        /// Which part: `"header name"`, `"header value"`, `"parameter name"`
-        /// or `"parameter value"`.
+        /// Which part: `"status"`, `"header name"`, `"header value"`,
+        /// `"parameter name"` or `"parameter value"`.
+        part: &'static str,
+        /// The offending text.
+        value: String,
+    },
+    /// A header name that is not an RFC 9110 token (refused by
+    /// `start_response`, not by [`Headers`]).
+    NotToken {
+        /// Which part: `"header name"`.
         part: &'static str,
         /// The offending text.
         value: String,
@@ -114,6 +155,9 @@ impl fmt::Display for HeaderError {
             }
             HeaderError::NotLatin1 { part, value } => {
                 write!(f, "{part} {value:?} has a character above U+00FF (not latin-1)")
+            }
+            HeaderError::NotToken { part, value } => {
+                write!(f, "{part} {value:?} is not a token (RFC 9110 section 5.1)")
             }
         }
     }
@@ -148,7 +192,7 @@ impl Error for HeaderError {
 /// );
 /// let (start_response, seen) = StartResponse::recorder();
 /// start_response.call("200 OK", headers.into_list())?;
-/// assert_eq!(seen.borrow().as_ref().map(|(_, headers)| headers.len()), Some(2));
+/// assert_eq!(seen.headers().map(|headers| headers.len()), Some(2));
 /// # Ok::<(), wsgiref::AppError>(())
 /// ```
 ///
@@ -186,8 +230,8 @@ impl Headers {
         let mut list = HeaderList::new();
         for (name, value) in headers {
             let (name, value) = (name.into(), value.into());
-            check("header name", &name)?;
-            check("header value", &value)?;
+            check_text("header name", &name)?;
+            check_text("header value", &value)?;
             list.push((name, value));
         }
         Ok(Headers { headers: list })
@@ -243,8 +287,8 @@ impl Headers {
     /// Mirrors `Headers.__setitem__`.
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) -> Result<(), HeaderError> {
         let (name, value) = (name.into(), value.into());
-        check("header name", &name)?;
-        check("header value", &value)?;
+        check_text("header name", &name)?;
+        check_text("header value", &value)?;
         self.remove(&name);
         self.headers.push((name, value));
         Ok(())
@@ -425,8 +469,8 @@ impl Headers {
             Some(index) => index,
             None => {
                 let value = value.into();
-                check("header name", &name)?;
-                check("header value", &value)?;
+                check_text("header name", &name)?;
+                check_text("header value", &value)?;
                 self.headers.push((name, value));
                 self.headers.len() - 1
             }
@@ -468,16 +512,16 @@ impl Headers {
         value: Option<&str>,
         params: &[(&str, Option<&str>)],
     ) -> Result<(), HeaderError> {
-        check("header name", name)?;
+        check_text("header name", name)?;
         let mut parts = Vec::with_capacity(params.len() + 1);
         if let Some(value) = value {
-            check("header value", value)?;
+            check_text("header value", value)?;
             parts.push(value.to_string());
         }
         for &(param, param_value) in params {
-            check("parameter name", param)?;
+            check_text("parameter name", param)?;
             if let Some(param_value) = param_value {
-                check("parameter value", param_value)?;
+                check_text("parameter value", param_value)?;
             }
             parts.push(format_param(&param.replace('_', "-"), param_value, true));
         }
@@ -498,27 +542,6 @@ impl Headers {
     pub fn into_list(self) -> HeaderList {
         self.headers
     }
-}
-
-/// Check one name, value or parameter before it is stored: no CR, LF or
-/// NUL (they would end the header early), nothing above U+00FF.
-///
-/// Mirrors `Headers._convert_string_type`, which CPython 3.12 and later
-/// use to refuse control characters.
-fn check(part: &'static str, text: &str) -> Result<(), HeaderError> {
-    if text.contains(['\r', '\n', '\0']) {
-        return Err(HeaderError::ControlCharacter {
-            part,
-            value: text.to_string(),
-        });
-    }
-    if text.chars().any(|c| c > '\u{ff}') {
-        return Err(HeaderError::NotLatin1 {
-            part,
-            value: text.to_string(),
-        });
-    }
-    Ok(())
 }
 
 impl fmt::Display for Headers {

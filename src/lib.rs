@@ -53,7 +53,7 @@
 //! client ──TCP──▶ listen backlog ──accept()──▶ worker thread (one per connection, from a pool)
 //!                   │ read the request head (size + time limits), parse with httparse
 //!                   ▼
-//!                 WsgiRequestHandler ── builds ──▶ Environ (CGI keys + wsgi.* keys)
+//!                 get_environ ── builds ──▶ Environ (CGI keys + wsgi.* keys)
 //!                   │
 //!                   ▼
 //!                 SimpleHandler::run(application)       (handlers.rs, BaseHandler's steps)
@@ -75,7 +75,7 @@
 //! | [`handlers`] | `wsgiref.handlers` | `SimpleHandler` (run an application over any writer), `BaseCgiHandler`, `CgiHandler`, `read_environ` |
 //! | [`simple_server`] | `wsgiref.simple_server` | [`make_server`], [`WsgiServer`], [`ServerConfig`], `demo_app` (and `hello_app`, `echo_app`, `bytes_app`) |
 //! | [`validate`] | `wsgiref.validate` | `validator`: middleware that checks both sides of the protocol |
-//! | [`http`] | `http.server` | reading the request head under limits, body framing, error pages, the access log |
+//! | `http` (private) | `http.server` | reading the request head under limits, body framing, error pages, the access log; [`RequestError`] |
 //! | [`testing`] | Werkzeug's test client | run an application once, in-process or over a socket, and inspect the response |
 //! | [`trace`] | (new) | the protocol trace behind `wsgiref --trace` |
 //! | [`static_files`] | (new; feature `static`, on by default) | serve a directory, alone or next to an application, for a dev server |
@@ -119,10 +119,12 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
+mod date;
 pub mod handlers;
 pub mod headers;
-pub mod http;
+mod http;
 mod input;
+mod native;
 mod pool;
 #[cfg(feature = "python")]
 pub mod python;
@@ -137,12 +139,20 @@ pub mod util;
 pub mod validate;
 
 pub use headers::{HeaderError, Headers};
+pub use http::RequestError;
 pub use input::Input;
 pub use simple_server::{ServerConfig, ShutdownHandle, WsgiServer, make_server};
 pub use types::{
     AppError, Application, Body, Environ, Errors, ExcInfo, HeaderList, StartResponse, StartResponseError,
     WriteCallable, app_fn,
 };
+
+/// The request parser's entry points, for the fuzz tests (`tests/fuzz.rs`),
+/// as httparse's `_benchable`: not part of the API, may change at any time.
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::http::{BodyFraming, RequestHead, check_request, parse_head};
+}
 
 /// The README's examples, compiled and run as doctests so they cannot go stale.
 #[cfg(doctest)]

@@ -77,7 +77,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::handlers::format_date_time;
+use crate::date::format_date_time;
 use crate::types::{AppError, Application, Body, Environ, StartResponse};
 use crate::uri::quote_from_bytes;
 use crate::util::to_bytes;

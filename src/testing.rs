@@ -178,6 +178,8 @@ pub fn run(application: &dyn Application, request: TestRequest) -> TestResponse 
     let (errors, captured) = Errors::capture();
     environ.errors = errors;
     let mut handler = SimpleHandler::new(Vec::new());
+    // As the server's handler: its `Server` header and `SERVER_SOFTWARE`.
+    handler.server_software = Some(crate::simple_server::SERVER_SOFTWARE.to_string());
     let summary = handler.run(application, environ);
     let output = handler.into_output().unwrap_or_default();
     let mut response = parse_response(&output).unwrap_or_else(|error| panic!("{error}"));
@@ -375,6 +377,18 @@ impl<A: Application> Application for BehindProxy<A> {
 /// Split an HTTP response into status, headers and body, skipping interim
 /// (1xx) responses. `complete` says whether the body is as long as its
 /// `Content-Length` (when there is one); `errors` is left empty.
+/// `name: value` lines, values without outer spaces and tabs.
+fn parse_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Vec<(String, String)>, String> {
+    let mut headers = Vec::new();
+    for line in lines {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| format!("bad header line {line:?}"))?;
+        headers.push((name.to_string(), value.trim_matches([' ', '\t']).to_string()));
+    }
+    Ok(headers)
+}
+
 fn parse_response(raw: &[u8]) -> Result<TestResponse, String> {
     let mut rest = raw;
     loop {
@@ -395,17 +409,10 @@ fn parse_response(raw: &[u8]) -> Result<TestResponse, String> {
         if (100..200).contains(&status) {
             continue;
         }
-        let mut headers = Vec::new();
-        for line in lines {
-            let (name, value) = line
-                .split_once(':')
-                .ok_or_else(|| format!("bad header line {line:?}"))?;
-            headers.push((name.to_string(), value.trim_matches([' ', '\t']).to_string()));
-        }
         let mut response = TestResponse {
             status,
             reason: parts.next().unwrap_or_default().to_string(),
-            headers,
+            headers: parse_header_lines(lines)?,
             body: rest.to_vec(),
             errors: String::new(),
             complete: true,

@@ -135,6 +135,7 @@
 //! [`Input::read_bytes`]: crate::Input::read_bytes
 //! [`Errors`]: crate::Errors
 //! [`HeaderList`]: crate::HeaderList
+//! [`StartResponseError::Refused`]: crate::StartResponseError::Refused
 //! [`WriteCallable::write`]: crate::WriteCallable::write
 
 use std::cell::RefCell;
@@ -143,8 +144,10 @@ use std::fmt;
 use std::io;
 use std::rc::Rc;
 
-use crate::types::{AppError, Application, Body, Environ, StartResponse, StartResponseError, WriteCallable};
-use crate::util::is_hop_by_hop;
+use crate::types::{AppError, Application, Body, Environ, StartResponse, WriteCallable};
+
+mod checks;
+use checks::{check_environ, check_start_response};
 
 /// The log target of every violation and warning.
 const TARGET: &str = "wsgiref::validate";
@@ -156,9 +159,6 @@ const START_RESPONSE: &str = "The start_response() Callable";
 const SPECIFICATION_DETAILS: &str = "Specification Details";
 const WRITE_CALLABLE: &str = "The write() Callable";
 const OTHER_HTTP_FEATURES: &str = "Other HTTP Features";
-
-/// The methods validate.py knows; any other `REQUEST_METHOD` is a warning.
-const KNOWN_METHODS: [&str; 8] = ["GET", "HEAD", "POST", "OPTIONS", "PATCH", "PUT", "DELETE", "TRACE"];
 
 /// A broken WSGI rule: which one, where PEP 3333 states it, and what was
 /// seen.
@@ -282,7 +282,7 @@ pub fn validator<A: Application>(application: A) -> Validator<A> {
 /// }
 /// let (start_response, seen) = StartResponse::recorder();
 /// let body = app.call(&mut environ, start_response)?;
-/// assert_eq!(seen.borrow().as_ref().ok_or("start_response not called")?.0, "200 OK");
+/// assert_eq!(seen.status().ok_or("start_response not called")?, "200 OK");
 /// assert!(body.is_single_chunk());
 /// # Ok::<(), wsgiref::AppError>(())
 /// ```
@@ -461,219 +461,12 @@ impl Iterator for CheckedChunks {
     }
 }
 
-/// Check the environ; returns its warnings.
-///
-/// Mirrors `wsgiref.validate.check_environ`; spec: PEP 3333 "environ Variables".
-fn check_environ(environ: &Environ) -> Checked {
-    let broken = |rule, message| Err(Violation::new(rule, ENVIRON_VARIABLES, message));
-    let mut warnings = Vec::new();
-    for key in ["REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT"] {
-        if !environ.contains_key(key) {
-            return broken("environ_missing_key", format!("environ has no {key:?} key"));
-        }
-    }
-    for key in ["HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"] {
-        if environ.contains_key(key) {
-            let message = format!("environ has the key {key:?} (use {:?} instead)", &key[5..]);
-            return broken("environ_http_content_key", message);
-        }
-    }
-    if !environ.contains_key("QUERY_STRING") {
-        warnings.push(Violation::new(
-            "environ_query_string",
-            ENVIRON_VARIABLES,
-            "environ has no \"QUERY_STRING\" key; applications that parse it may fail".to_string(),
-        ));
-    }
-    for (key, value) in environ.vars() {
-        // Why: keys with a `.` are extensions, whose values are not CGI's.
-        if !key.contains('.') && !is_latin1(value) {
-            let message = format!("environ value {key} = {value:?} has a character above U+00FF");
-            return Err(Violation::new("environ_not_latin1", STRING_TYPES, message));
-        }
-    }
-    if environ.version != (1, 0) {
-        return broken(
-            "wsgi_version",
-            format!("wsgi.version is {:?}, not (1, 0)", environ.version),
-        );
-    }
-    if environ.url_scheme != "http" && environ.url_scheme != "https" {
-        let message = format!(
-            "wsgi.url_scheme {:?} is neither \"http\" nor \"https\"",
-            environ.url_scheme
-        );
-        return broken("wsgi_url_scheme", message);
-    }
-    let method = environ.get("REQUEST_METHOD").unwrap_or_default();
-    if !is_token(method) {
-        return broken(
-            "request_method",
-            format!("REQUEST_METHOD {method:?} is not a method token"),
-        );
-    }
-    if !KNOWN_METHODS.contains(&method) {
-        let message = format!("unknown REQUEST_METHOD {method:?}");
-        warnings.push(Violation::new("request_method_unknown", ENVIRON_VARIABLES, message));
-    }
-    let script_name = environ.get("SCRIPT_NAME").unwrap_or_default();
-    if !script_name.is_empty() && !script_name.starts_with('/') {
-        return broken(
-            "script_name_slash",
-            format!("SCRIPT_NAME {script_name:?} does not start with /"),
-        );
-    }
-    let path_info = environ.get("PATH_INFO");
-    if let Some(path) = path_info.filter(|path| !path.is_empty() && !path.starts_with('/')) {
-        return broken("path_info_slash", format!("PATH_INFO {path:?} does not start with /"));
-    }
-    let content_length = environ.get("CONTENT_LENGTH").unwrap_or_default();
-    if !content_length.bytes().all(|byte| byte.is_ascii_digit()) {
-        let message = format!("CONTENT_LENGTH {content_length:?} is not a whole number of bytes");
-        return broken("content_length", message);
-    }
-    if script_name.is_empty() && path_info.is_none() {
-        let message = "environ has neither SCRIPT_NAME nor PATH_INFO (PATH_INFO should at least be \"/\")";
-        return broken("path_info_missing", message.to_string());
-    }
-    if script_name == "/" {
-        let message = "SCRIPT_NAME is \"/\"; it should be \"\" and PATH_INFO should be \"/\"";
-        return broken("script_name_root", message.to_string());
-    }
-    Ok(warnings)
-}
-
-/// Check one `start_response` call; returns its warnings, or the violation
-/// with the [`StartResponseError`] the application sees.
-fn check_start_response(
-    status: &str,
-    headers: &[(String, String)],
-    exc_info_given: bool,
-    previous_calls: usize,
-) -> Result<Vec<Violation>, (Violation, StartResponseError)> {
-    let refused = |violation: Violation| {
-        let refusal = StartResponseError::Refused(Box::new(violation.clone()));
-        (violation, refusal)
-    };
-    if previous_calls > 0 && !exc_info_given {
-        let message = format!("start_response({status:?}) called a second time without exc_info");
-        return Err(refused(Violation::new("start_response_twice", START_RESPONSE, message)));
-    }
-    let warnings = check_status(status).map_err(refused)?;
-    for (name, value) in headers {
-        check_header(name, value).map_err(refused)?;
-    }
-    check_content_type(status, headers).map_err(refused)?;
-    // check_exc_info: `Option<ExcInfo>` is always "a tuple or None".
-    Ok(warnings)
-}
-
-/// > The status argument is an HTTP "status" string like "200 OK" [...] It
-/// > must not contain control characters.
-///
-/// Mirrors `wsgiref.validate.check_status`; spec: PEP 3333 "The start_response() Callable".
-fn check_status(status: &str) -> Checked {
-    let broken = |rule, message| Err(Violation::new(rule, START_RESPONSE, message));
-    if status.chars().any(|c| c.is_ascii_control()) {
-        return broken(
-            "status_control_char",
-            format!("status {status:?} contains a control character"),
-        );
-    }
-    if !is_latin1(status) {
-        let message = format!("status {status:?} has a character above U+00FF");
-        return Err(Violation::new("status_not_latin1", STRING_TYPES, message));
-    }
-    let code = status.split_whitespace().next().unwrap_or_default();
-    if code.len() != 3 || !code.bytes().all(|byte| byte.is_ascii_digit()) {
-        return broken("status_code", format!("status code {code:?} must be three digits"));
-    }
-    // Three ASCII digits always parse.
-    if code.parse::<u16>().unwrap_or_default() < 100 {
-        return broken("status_code_range", format!("status code {code:?} is below 100"));
-    }
-    let reason = status.get(4..).unwrap_or_default();
-    let mut warnings = Vec::new();
-    if status.get(3..4) != Some(" ") || reason.trim().is_empty() || status.trim() != status {
-        let message = format!("status {status:?} should be three digits, one space and a reason phrase");
-        warnings.push(Violation::new("status_reason", START_RESPONSE, message));
-    }
-    Ok(warnings)
-}
-
-/// > Each header_name must be a valid HTTP header field-name [...] Each
-/// > header_value must not include any control characters.
-///
-/// Mirrors `wsgiref.validate.check_headers`; spec: PEP 3333 "The start_response() Callable".
-fn check_header(name: &str, value: &str) -> Result<(), Violation> {
-    let broken = |rule, message| Err(Violation::new(rule, START_RESPONSE, message));
-    if name.eq_ignore_ascii_case("status") {
-        let message = format!("header {name:?} (value {value:?}) is CGI's; WSGI gives the status to start_response");
-        return broken("header_name_status", message);
-    }
-    if !is_token(name) {
-        return broken("header_name_token", format!("header name {name:?} is not a token"));
-    }
-    if name.ends_with(['-', '_']) {
-        return broken("header_name_end", format!("header name {name:?} ends in '-' or '_'"));
-    }
-    if let Some(bad) = value.chars().find(|c| c.is_ascii_control()) {
-        let message = format!("header {name} value {value:?} contains the control character {bad:?}");
-        return broken("header_value_control_char", message);
-    }
-    if !is_latin1(value) {
-        let message = format!("header {name} value {value:?} has a character above U+00FF");
-        return Err(Violation::new("header_value_not_latin1", STRING_TYPES, message));
-    }
-    if is_hop_by_hop(name) {
-        let message = format!("hop-by-hop header {name:?} is for the server alone to send");
-        return Err(Violation::new("hop_by_hop_header", OTHER_HTTP_FEATURES, message));
-    }
-    Ok(())
-}
-
-/// `Content-Type` is required when a response has content (not 1xx, 204,
-/// 304) and forbidden for 204 and 304 (RFC 9110 §15.3.5, §15.4.5).
-///
-/// Mirrors `wsgiref.validate.check_content_type`.
-fn check_content_type(status: &str, headers: &[(String, String)]) -> Result<(), Violation> {
-    let code = status.get(..3).unwrap_or_default();
-    let has_content_type = headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("Content-Type"));
-    let no_content = code == "204" || code == "304";
-    if has_content_type && no_content {
-        let message = format!("Content-Type header in a {code} response, which has no content");
-        return Err(Violation::new("content_type_forbidden", START_RESPONSE, message));
-    }
-    if !has_content_type && !no_content && !code.starts_with('1') {
-        let message = format!("no Content-Type header in the {status:?} response");
-        return Err(Violation::new("content_type_missing", START_RESPONSE, message));
-    }
-    Ok(())
-}
-
-/// A native string: every char is one latin-1 byte (PEP 3333 "A Note On String Types").
-fn is_latin1(text: &str) -> bool {
-    text.chars().all(|c| c <= '\u{ff}')
-}
-
-/// > token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+"
-/// > / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-///
-/// Spec: RFC 9110 §5.6.2.
-fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
-}
-
 #[cfg(test)]
 mod tests {
+    use super::checks::{check_content_type, check_status};
     use super::*;
     use crate::handlers::{ResponseSummary, SimpleHandler};
-    use crate::types::{ExcInfo, app_fn};
+    use crate::types::{ExcInfo, StartResponseError, app_fn};
     use std::sync::{Arc, Mutex};
 
     /// An environ that passes every check, without warnings.
@@ -795,7 +588,7 @@ mod tests {
         let (start_response, seen) = StartResponse::recorder();
         let body = validator(app).call(&mut valid_environ(), start_response);
         assert!(body.is_ok());
-        assert_eq!(seen.borrow().as_ref().unwrap().0, "500 Oops");
+        assert_eq!(seen.status().unwrap(), "500 Oops");
     }
 
     #[test]
@@ -929,7 +722,7 @@ mod tests {
             Err(StartResponseError::Refused(refusal)) => assert!(refusal.to_string().contains("Connection")),
             other => panic!("expected a refusal, got {other:?}"),
         }
-        assert!(seen.borrow().is_none());
+        assert!(seen.status().is_none());
         assert_eq!(state.borrow().violation.as_ref().unwrap().rule, "hop_by_hop_header");
     }
 

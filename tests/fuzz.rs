@@ -6,7 +6,7 @@ mod common;
 use proptest::prelude::*;
 
 use common::{TestServer, split_response, status};
-use wsgiref::http::{check_request, parse_head};
+use wsgiref::__fuzz::{check_request, parse_head};
 use wsgiref::simple_server::echo_app;
 
 /// Request-ish bytes: a valid prefix, then noise, so the parser gets deep.

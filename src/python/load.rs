@@ -144,25 +144,7 @@ pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadErro
             error: import_error(py, &error),
             hint: import_hint(py, &error, module_name, &pythonpath, virtual_env.as_deref()),
         })?;
-        let callable = match parsed.attribute {
-            Some(attribute) => {
-                let mut callable = module.into_any();
-                for name in attribute.split('.') {
-                    callable = callable.getattr(name).map_err(|_| LoadError::MissingAttribute {
-                        module: module_name.to_string(),
-                        attribute: attribute.to_string(),
-                    })?;
-                }
-                callable
-            }
-            // gunicorn's default name, then Flask's.
-            None => ["application", "app"]
-                .into_iter()
-                .find_map(|name| module.getattr(name).ok())
-                .ok_or_else(|| LoadError::NoDefaultCallable {
-                    module: module_name.to_string(),
-                })?,
-        };
+        let callable = find_callable(&module, &parsed)?;
         let callable = match parsed.arguments {
             Some(arguments) => {
                 call_factory(py, &support, &callable, arguments).map_err(|error| LoadError::Factory {
@@ -172,17 +154,7 @@ pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadErro
             }
             None => callable,
         };
-        if !callable.is_callable() {
-            let type_name = callable
-                .get_type()
-                .qualname()
-                .map(|name| name.to_string())
-                .unwrap_or_default();
-            return Err(LoadError::NotCallable {
-                spec: spec.to_string(),
-                type_name,
-            });
-        }
+        check_callable(&callable, spec)?;
         let setup = |error: PyErr| LoadError::Setup(exception_line(py, &error));
         Ok(PythonApplication {
             spec: spec.to_string(),
@@ -191,6 +163,43 @@ pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadErro
             helpers: Arc::new(Helpers::new(py).map_err(setup)?),
             template: Mutex::new(None),
         })
+    })
+}
+
+/// The object the spec names in `module`: its dotted attribute path, or
+/// `application` (gunicorn's default), then `app` (Flask's).
+fn find_callable<'py>(module: &Bound<'py, PyModule>, parsed: &Spec<'_>) -> Result<Bound<'py, PyAny>, LoadError> {
+    let Some(attribute) = parsed.attribute else {
+        return ["application", "app"]
+            .into_iter()
+            .find_map(|name| module.getattr(name).ok())
+            .ok_or_else(|| LoadError::NoDefaultCallable {
+                module: parsed.module.to_string(),
+            });
+    };
+    let mut callable = module.clone().into_any();
+    for name in attribute.split('.') {
+        callable = callable.getattr(name).map_err(|_| LoadError::MissingAttribute {
+            module: parsed.module.to_string(),
+            attribute: attribute.to_string(),
+        })?;
+    }
+    Ok(callable)
+}
+
+/// A WSGI application must be callable; say what was found instead.
+fn check_callable(callable: &Bound<'_, PyAny>, spec: &str) -> Result<(), LoadError> {
+    if callable.is_callable() {
+        return Ok(());
+    }
+    let type_name = callable
+        .get_type()
+        .qualname()
+        .map(|name| name.to_string())
+        .unwrap_or_default();
+    Err(LoadError::NotCallable {
+        spec: spec.to_string(),
+        type_name,
     })
 }
 

@@ -196,13 +196,7 @@ impl PyStartResponse {
             Some(exc_info) if exc_info.is_truthy()? => Some(exc_info),
             _ => None,
         };
-        let rust_exc_info = match exc_info {
-            Some(exc_info) => {
-                let shown = exc_info.get_item(1)?.repr()?.to_string();
-                Some(ExcInfo::new(format!("Python exception {shown}")))
-            }
-            None => None,
-        };
+        let rust_exc_info = exc_info.map(as_rust_exc_info).transpose()?;
         let Some(start_response) = with_request(self.request, |state| state.start_response.clone()) else {
             return Err(closed("start_response"));
         };
@@ -224,6 +218,12 @@ impl PyStartResponse {
             (Err(error), _) => Err(PyAssertionError::new_err(error.to_string())),
         }
     }
+}
+
+/// The Rust side's `exc_info`: the Python exception, as its `repr`.
+fn as_rust_exc_info(exc_info: &Bound<'_, PyAny>) -> PyResult<ExcInfo> {
+    let shown = exc_info.get_item(1)?.repr()?.to_string();
+    Ok(ExcInfo::new(format!("Python exception {shown}")))
 }
 
 /// `headers`: a `list` of `(str, str)` tuples.

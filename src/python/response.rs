@@ -27,17 +27,7 @@ impl PythonApplication {
         result: &Bound<'_, PyAny>,
         request: u64,
     ) -> Result<Body, AppError> {
-        if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
-            let kind = if result.is_instance_of::<PyString>() {
-                "str"
-            } else {
-                "bytes"
-            };
-            return Err(format!(
-                "the application returned a {kind}, not an iterable of bytes: return [body], a list of one bytes object"
-            )
-            .into());
-        }
+        refuse_text(result)?;
         if result.is_exact_instance_of::<PyList>() || result.is_exact_instance_of::<PyTuple>() {
             return whole_sequence(py, result, request);
         }
@@ -78,14 +68,40 @@ impl PythonApplication {
         } else {
             1
         };
+        let taken = response.take_chunks(py, wanted)?;
+        Ok(response.into_body(taken, one_block))
+    }
+}
+
+/// PEP 3333: the result is an iterable of bytes; a `str` or `bytes` result
+/// would be sent one character or byte at a time, which is never meant.
+fn refuse_text(result: &Bound<'_, PyAny>) -> Result<(), AppError> {
+    let kind = if result.is_instance_of::<PyString>() {
+        "str"
+    } else if result.is_instance_of::<PyBytes>() {
+        "bytes"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "the application returned a {kind}, not an iterable of bytes: return [body], a list of one bytes object"
+    )
+    .into())
+}
+
+impl PythonResponse {
+    /// Take up to `wanted` chunks now, in this GIL acquisition. An error on
+    /// the first closes the response and is returned; a later one ends the
+    /// chunks taken.
+    fn take_chunks(&mut self, py: Python<'_>, wanted: usize) -> Result<Vec<Result<Vec<u8>, AppError>>, AppError> {
         let mut taken = Vec::new();
         while taken.len() < wanted {
-            match response.next_chunk(py) {
+            match self.next_chunk(py) {
                 Ok(Some(chunk)) => taken.push(Ok(chunk)),
                 Ok(None) => break,
                 Err(error) if taken.is_empty() => {
                     // PEP 3333: close() even when iteration failed; nothing was sent yet.
-                    response.close(py);
+                    self.close(py);
                     return Err(error);
                 }
                 Err(error) => {
@@ -95,9 +111,15 @@ impl PythonApplication {
                 }
             }
         }
-        response.data_handed_out = taken.iter().any(|chunk| matches!(chunk, Ok(data) if !data.is_empty()));
-        let finished = response.finished;
-        let response = Rc::new(RefCell::new(response));
+        Ok(taken)
+    }
+
+    /// The body: the chunks taken, then the rest read under the GIL as the
+    /// server asks; closing it closes the Python result.
+    fn into_body(mut self, mut taken: Vec<Result<Vec<u8>, AppError>>, one_block: bool) -> Body {
+        self.data_handed_out = taken.iter().any(|chunk| matches!(chunk, Ok(data) if !data.is_empty()));
+        let finished = self.finished;
+        let response = Rc::new(RefCell::new(self));
         let closing = Rc::clone(&response);
         let body = match (one_block && finished, taken.len()) {
             (true, 1) => Body::from(taken.pop().and_then(Result::ok).unwrap_or_default()),
@@ -108,7 +130,7 @@ impl PythonApplication {
                 Body::new(taken.into_iter().chain(rest))
             }
         };
-        Ok(body.on_close(move || closing.borrow_mut().finish()))
+        body.on_close(move || closing.borrow_mut().finish())
     }
 }
 

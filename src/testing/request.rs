@@ -1,7 +1,10 @@
 //! [`TestRequest`]: a request built in code, as bytes for a server and as
 //! the environ the server would make of them.
 
+use crate::headers::is_token;
+use crate::http::RequestHead;
 use crate::input::Input;
+use crate::simple_server::environ::{BaseEnviron, base_environ, get_environ};
 use crate::types::Environ;
 use crate::uri::{quote_from_bytes, quote_plus, text_to_bytes, unquote};
 use crate::util::from_latin1;
@@ -399,47 +402,33 @@ impl TestRequest {
     ///
     /// Mirrors `WSGIRequestHandler.get_environ`; spec: PEP 3333 "environ Variables".
     pub fn to_environ(&self) -> Environ {
-        let headers = self.wire_headers();
-        let first = |wanted: &str| {
-            headers
-                .iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
-                .map(|(_, value)| from_latin1(&text_to_bytes(value.trim_matches([' ', '\t']))))
-        };
-        let target = crate::http::RequestTarget::parse(&format!("{}{}", self.front.script_name, self.target));
-        let mut environ = Environ::new();
-        let content_length = first("Content-Length").filter(|length| !length.is_empty());
-        // The keys the server sets before the headers; the front's are set again after.
-        let cgi_keys = [
-            ("SERVER_NAME", self.front.server_name.clone()),
-            ("GATEWAY_INTERFACE", "CGI/1.1".to_string()),
-            ("SERVER_PORT", self.front.port().to_string()),
-            ("REMOTE_HOST", String::new()),
-            ("CONTENT_LENGTH", content_length.unwrap_or_default()),
-            ("SCRIPT_NAME", String::new()),
-            ("SERVER_PROTOCOL", "HTTP/1.1".to_string()),
-            ("SERVER_SOFTWARE", crate::simple_server::SERVER_SOFTWARE.to_string()),
-            ("REQUEST_METHOD", self.method.clone()),
-            ("PATH_INFO", unquote(&target.path)),
-            ("QUERY_STRING", target.query),
-            ("REMOTE_ADDR", self.front.remote_addr.clone()),
-            (
-                "CONTENT_TYPE",
-                first("Content-Type").unwrap_or_else(|| "text/plain".to_string()),
-            ),
-        ];
-        for (key, value) in cgi_keys {
-            environ.insert(key, value);
-        }
-        add_http_headers(&mut environ, &headers);
+        let mut environ = get_environ(&self.head(), &self.front.base_environ(), &self.front.remote_addr);
         self.front.apply(&mut environ);
         environ.input = match &self.body {
             Some(body) => Input::from_bytes(body.clone()),
             None => Input::empty(),
         };
         environ.input_terminated = self.chunked;
-        environ.multithread = true;
         environ
+    }
+
+    /// The request head the server would parse from [`TestRequest::to_bytes`]:
+    /// each header value as the latin-1 native string of its bytes, outer
+    /// spaces and tabs removed (as httparse does).
+    fn head(&self) -> RequestHead {
+        let headers = self
+            .wire_headers()
+            .into_iter()
+            .map(|(name, value)| (name, from_latin1(&text_to_bytes(value.trim_matches([' ', '\t'])))))
+            .collect();
+        RequestHead {
+            method: self.method.clone(),
+            target: format!("{}{}", self.front.script_name, self.target),
+            minor_version: 1,
+            headers,
+            leftover: Vec::new(),
+            raw: Vec::new(),
+        }
     }
 }
 
@@ -450,6 +439,11 @@ impl Front {
 
     fn port(&self) -> u16 {
         self.server_port.unwrap_or(self.default_port())
+    }
+
+    /// The keys the server sets for every request, for this server name and port.
+    fn base_environ(&self) -> BaseEnviron {
+        base_environ(self.server_name.clone(), self.port())
     }
 
     /// Set the keys a reverse proxy decides: server name and port, client
@@ -472,28 +466,6 @@ impl Front {
             environ.insert("SCRIPT_NAME", script_name);
         }
     }
-}
-
-/// `HTTP_*` keys from request headers, by the server's own rules (see
-/// `simple_server::add_http_headers`), after turning each value into the
-/// latin-1 native string the server would have read off the wire.
-fn add_http_headers(environ: &mut Environ, headers: &[(String, String)]) {
-    let on_the_wire: Vec<(String, String)> = headers
-        .iter()
-        .map(|(name, value)| (name.clone(), from_latin1(&text_to_bytes(value))))
-        .collect();
-    crate::simple_server::add_http_headers(environ, &on_the_wire, None);
-}
-
-/// > token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" /
-/// > "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-///
-/// Spec: RFC 9110 §5.6.2.
-fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// What stays as it is in a target's path, besides the letters, digits

@@ -65,7 +65,7 @@ pub fn init(colour: bool, access_log: bool) {
     use env_logger::Env;
     let mut builder = env_logger::Builder::from_env(Env::default().default_filter_or("info"));
     if !access_log {
-        builder.filter_module(wsgiref::http::ACCESS_LOG_TARGET, log::LevelFilter::Off);
+        builder.filter_module(wsgiref::simple_server::ACCESS_LOG_TARGET, log::LevelFilter::Off);
     }
     builder
         .format(move |out, record| format_record(out, record, colour))
@@ -76,8 +76,8 @@ pub fn init(colour: bool, access_log: bool) {
 /// status when `colour`), a trace block as it is, any other record as
 /// `[LEVEL target] message` (errors and warnings coloured when `colour`).
 fn format_record(out: &mut env_logger::fmt::Formatter, record: &log::Record, colour: bool) -> std::io::Result<()> {
-    if record.target() == wsgiref::http::ACCESS_LOG_TARGET {
-        // The status travels as a key-value (see wsgiref::http::log_request).
+    if record.target() == wsgiref::simple_server::ACCESS_LOG_TARGET {
+        // The status travels as a key-value (see wsgiref::simple_server::ACCESS_LOG_TARGET).
         let status = record
             .key_values()
             .get(Key::from("status"))

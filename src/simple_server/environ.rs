@@ -1,0 +1,208 @@
+//! The environ of one request, built once for the server and for
+//! [`crate::testing::TestRequest`], so the two cannot drift apart.
+//!
+//! Mirrors `WSGIServer.setup_environ` (the keys every request shares) and
+//! `WSGIRequestHandler.get_environ` (the keys of one request); spec: PEP
+//! 3333 "environ Variables".
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+
+use super::SERVER_SOFTWARE;
+use crate::http::{RequestHead, RequestTarget};
+use crate::types::Environ;
+
+/// The environ keys that are the same for every request of a server:
+/// `SERVER_NAME`, `GATEWAY_INTERFACE`, `SERVER_PORT`, `REMOTE_HOST`,
+/// `CONTENT_LENGTH`, `SCRIPT_NAME`.
+pub(crate) type BaseEnviron = BTreeMap<String, String>;
+
+/// The base environ of a server listening on `address`, named as
+/// `socket.getfqdn` would name it.
+///
+/// Mirrors `WSGIServer.setup_environ`.
+pub(crate) fn setup_environ(address: SocketAddr) -> BaseEnviron {
+    base_environ(getfqdn(&address.ip().to_string()), address.port())
+}
+
+/// The base environ for a server called `server_name` on `port`.
+pub(crate) fn base_environ(server_name: String, port: u16) -> BaseEnviron {
+    let mut environ = BTreeMap::new();
+    environ.insert("SERVER_NAME".to_string(), server_name);
+    environ.insert("GATEWAY_INTERFACE".to_string(), "CGI/1.1".to_string());
+    environ.insert("SERVER_PORT".to_string(), port.to_string());
+    environ.insert("REMOTE_HOST".to_string(), String::new());
+    environ.insert("CONTENT_LENGTH".to_string(), String::new());
+    environ.insert("SCRIPT_NAME".to_string(), String::new());
+    environ
+}
+
+/// The environ for `head` from a client at `remote_addr`: the `base` keys,
+/// the request's CGI keys and its `HTTP_*` keys. `wsgi.input` is left
+/// empty: the caller knows where the body comes from (the socket, or a
+/// test's bytes).
+///
+/// Mirrors `WSGIRequestHandler.get_environ`; spec: PEP 3333 "environ Variables".
+pub(crate) fn get_environ(head: &RequestHead, base: &BaseEnviron, remote_addr: &str) -> Environ {
+    let mut environ = Environ::new();
+    for (key, value) in base {
+        environ.insert(key.clone(), value.clone());
+    }
+    environ.insert("SERVER_PROTOCOL", format!("HTTP/1.{}", head.minor_version));
+    environ.insert("SERVER_SOFTWARE", SERVER_SOFTWARE);
+    environ.insert("REQUEST_METHOD", head.method.clone());
+    let target = RequestTarget::parse(&head.target);
+    if let Some(authority) = &target.authority {
+        // RFC 9112 §3.2.2: the authority of an absolute-form target replaces Host.
+        environ.insert("SERVER_NAME", authority_host(authority));
+    }
+    environ.insert("PATH_INFO", unquote(&target.path));
+    environ.insert("QUERY_STRING", target.query.clone());
+    environ.insert("REMOTE_ADDR", remote_addr);
+    // CPython's server, not PEP 3333, defaults CONTENT_TYPE to text/plain.
+    let content_type = head
+        .get_all("Content-Type")
+        .first()
+        .map_or("text/plain", |v| v)
+        .to_string();
+    environ.insert("CONTENT_TYPE", content_type);
+    if let Some(length) = head.get_all("Content-Length").first().filter(|v| !v.is_empty()) {
+        environ.insert("CONTENT_LENGTH", length.to_string());
+    }
+    add_http_headers(&mut environ, &head.headers, target.authority.as_deref());
+    environ.multithread = true;
+    environ
+}
+
+/// `HTTP_*` keys: names uppercased with `-` → `_`, values stripped,
+/// repeated headers joined with `,`. Names containing `_` are dropped
+/// (ambiguous with `-`), and names that collide with CGI keys are skipped.
+fn add_http_headers(environ: &mut Environ, headers: &[(String, String)], authority: Option<&str>) {
+    for (name, value) in headers {
+        if name.contains('_') {
+            log::debug!("dropped request header {name:?}: names with '_' are ambiguous in the environ");
+            continue;
+        }
+        let key = name.replace('-', "_").to_ascii_uppercase();
+        if environ.contains_key(&key) || (authority.is_some() && key == "HOST") {
+            continue;
+        }
+        let http_key = format!("HTTP_{key}");
+        let value = python_strip(value);
+        let joined = match environ.get(&http_key) {
+            Some(previous) => format!("{previous},{value}"),
+            None => value.to_string(),
+        };
+        environ.insert(http_key, joined);
+    }
+    if let Some(authority) = authority {
+        environ.insert("HTTP_HOST", authority);
+    }
+}
+
+/// `str.strip()` for latin-1 text: Python also strips `\x1c`-`\x1f`, `\x85` and `\xa0`.
+fn python_strip(value: &str) -> &str {
+    let is_space = |c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c);
+    value.trim_matches(is_space)
+}
+
+/// The host part of an authority, without port or brackets.
+fn authority_host(authority: &str) -> String {
+    let without_userinfo = authority.rsplit('@').next().unwrap_or(authority);
+    if let Some(rest) = without_userinfo.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default().to_string();
+    }
+    without_userinfo.split(':').next().unwrap_or_default().to_string()
+}
+
+/// Percent-decode a native string, each decoded byte one latin-1 char;
+/// malformed escapes stay as they are.
+///
+/// Mirrors `urllib.parse.unquote(path, 'iso-8859-1')`.
+pub(crate) fn unquote(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '%' && i + 2 < chars.len() {
+            let hex: String = chars[i + 1..=i + 2].iter().collect();
+            if hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                out.push(char::from(u8::from_str_radix(&hex, 16).unwrap_or_default()));
+                i += 3;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// A fully qualified name for `host`, as Python's `socket.getfqdn` finds it
+/// through `/etc/hosts` (std has no reverse lookup; DNS is not consulted):
+/// the first name of the first line with that address, or an alias of it
+/// that contains a dot; `host` itself when nothing matches.
+fn getfqdn(host: &str) -> String {
+    let name = match host {
+        "" | "0.0.0.0" | "::" => std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|name| name.trim().to_string())
+            .unwrap_or_else(|_| host.to_string()),
+        _ => host.to_string(),
+    };
+    let hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    let entries: Vec<Vec<&str>> = hosts
+        .lines()
+        .map(|line| {
+            line.split('#')
+                .next()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<&str>>()
+        })
+        .filter(|fields| fields.len() >= 2)
+        .collect();
+    // gethostbyaddr(name): a name is first resolved to its address.
+    let address = match name.parse::<IpAddr>() {
+        Ok(_) => name.clone(),
+        Err(_) => match entries.iter().find(|fields| fields[1..].contains(&name.as_str())) {
+            Some(fields) => fields[0].to_string(),
+            None => return name,
+        },
+    };
+    match entries.iter().find(|fields| fields[0] == address) {
+        Some(fields) => fields[1..]
+            .iter()
+            .find(|alias| alias.contains('.'))
+            .unwrap_or(&fields[1])
+            .to_string(),
+        None => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquote_like_python() {
+        let cases = [
+            ("/a%20b", "/a b"),
+            ("/caf%C3%A9", "/caf\u{c3}\u{a9}"),
+            ("/%zz%2", "/%zz%2"),
+            ("/%", "/%"),
+            ("/%4", "/%4"),
+            ("/%41", "/A"),
+            ("/%2F", "//"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(unquote(input), expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn authority_hosts() {
+        assert_eq!(authority_host("example.com:8080"), "example.com");
+        assert_eq!(authority_host("[::1]:80"), "::1");
+        assert_eq!(authority_host("user@host"), "host");
+    }
+}
