@@ -220,17 +220,15 @@ pub(crate) fn read_request_head(
 ) -> Result<Option<RequestHead>, RequestError> {
     // Why bounded in bytes and time: httparse keeps no state and re-parses
     // the whole buffer on every call, and a client may trickle bytes forever.
-    let deadline = Instant::now() + limits.head_timeout;
-    // Why two buffers: most heads arrive in one read, parsed in place from
-    // `block`; `buffer` collects the bytes only when more reads are needed.
-    let mut block = [0u8; 4096];
-    let mut buffer = Vec::new();
     let mut waiting = Waiting {
         nothing_yet: true,
-        deadline,
+        deadline: Instant::now() + limits.head_timeout,
         limits,
         stopping,
     };
+    // Why two buffers: most heads arrive in one read, parsed in place from
+    // `block`; `buffer` collects the bytes only when more reads are needed.
+    let (mut block, mut buffer) = ([0u8; 4096], Vec::new());
     loop {
         waiting.nothing_yet = buffer.is_empty();
         let Some(count) = waiting.read(stream, &mut block)? else {
@@ -249,7 +247,7 @@ pub(crate) fn read_request_head(
         if first_read {
             buffer.extend_from_slice(&block[..count]);
         }
-        if Instant::now() >= deadline {
+        if Instant::now() >= waiting.deadline {
             return Err(RequestError::Timeout);
         }
     }

@@ -132,13 +132,7 @@ pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadErro
     Python::initialize();
     Python::attach(|py| {
         let support = support_module(py).map_err(|error| LoadError::Setup(exception_line(py, &error)))?;
-        let warning = support
-            .call_method1("setup_path", (pythonpath.as_os_str(), virtual_env.as_deref()))
-            .and_then(|warning| warning.extract::<Option<String>>())
-            .map_err(|error| LoadError::Setup(exception_line(py, &error)))?;
-        if let Some(warning) = warning {
-            log::warn!("{warning}");
-        }
+        setup_path(&support, &pythonpath, virtual_env.as_deref())?;
         let module = py.import(module_name).map_err(|error| LoadError::Import {
             module: module_name.to_string(),
             error: import_error(py, &error),
@@ -164,6 +158,19 @@ pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadErro
             template: Mutex::new(None),
         })
     })
+}
+
+/// `sys.path` and the virtual environment set up as the support module's
+/// `setup_path` does; its warning (a venv it could not use) is logged.
+fn setup_path(support: &Bound<'_, PyModule>, pythonpath: &Path, virtual_env: Option<&Path>) -> Result<(), LoadError> {
+    let warning = support
+        .call_method1("setup_path", (pythonpath.as_os_str(), virtual_env))
+        .and_then(|warning| warning.extract::<Option<String>>())
+        .map_err(|error| LoadError::Setup(exception_line(support.py(), &error)))?;
+    if let Some(warning) = warning {
+        log::warn!("{warning}");
+    }
+    Ok(())
 }
 
 /// The object the spec names in `module`: its dotted attribute path, or

@@ -44,32 +44,35 @@ impl PythonApplication {
         let iterator = match context.call_method1(intern!(py, "run"), (helpers.iter.bind(py), result)) {
             Ok(iterator) => iterator,
             Err(error) => {
-                let error = failure(
-                    request,
-                    PythonError::new(py, &error, "iter() of the application's result"),
-                );
                 response.close(py);
-                return Err(error);
+                let error = PythonError::new(py, &error, "iter() of the application's result");
+                return Err(failure(request, error));
             }
         };
         // Why: wsgiref computes Content-Length when len(result) == 1
         // (BaseHandler.set_content_length); a Body made from one value does.
         let one_block = helpers.length_in(&context, result) == Some(1);
-        let iterator_type = iterator.get_type();
-        // A list or tuple iterator (Django's HttpResponse gives one) runs no
-        // code and cannot block: read it to its end now.
-        let whole =
-            iterator_type.is(helpers.list_iterator.bind(py)) || iterator_type.is(helpers.tuple_iterator.bind(py));
+        let wanted = helpers.chunks_to_take_now(py, &iterator, one_block);
         response.iterator = Some(iterator.unbind());
-        let wanted = if whole {
+        let taken = response.take_chunks(py, wanted)?;
+        Ok(response.into_body(taken, one_block))
+    }
+}
+
+impl Helpers {
+    /// How many chunks to take in the call's own GIL acquisition: all of a
+    /// list or tuple iterator (Django's `HttpResponse` gives one: it runs
+    /// no code and cannot block), two when `len() == 1` (to see the end),
+    /// else the first (the server would ask for it next anyway).
+    fn chunks_to_take_now(&self, py: Python<'_>, iterator: &Bound<'_, PyAny>, one_block: bool) -> usize {
+        let iterator_type = iterator.get_type();
+        if iterator_type.is(self.list_iterator.bind(py)) || iterator_type.is(self.tuple_iterator.bind(py)) {
             usize::MAX
         } else if one_block {
             2
         } else {
             1
-        };
-        let taken = response.take_chunks(py, wanted)?;
-        Ok(response.into_body(taken, one_block))
+        }
     }
 }
 

@@ -34,7 +34,7 @@ pub struct ServerConfig {
     /// less than half a core (Linux); every 30 s the pool shrinks back to the most
     /// workers that were busy at once (at least `min_threads`). Connections
     /// beyond the workers wait in the listen backlog (see
-    /// [`WsgiServer::socket`]).
+    /// [`WsgiServer::socket`](super::WsgiServer::socket)).
     pub max_threads: usize,
     /// Longest request line in bytes, CRLF included; longer gets 414.
     /// Default 8192 (nginx's `large_client_header_buffers` size; gunicorn

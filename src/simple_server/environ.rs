@@ -11,6 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use super::SERVER_SOFTWARE;
 use crate::http::{RequestHead, RequestTarget};
 use crate::types::Environ;
+use crate::uri::unquote;
 
 /// The environ keys that are the same for every request of a server:
 /// `SERVER_NAME`, `GATEWAY_INTERFACE`, `SERVER_PORT`, `REMOTE_HOST`,
@@ -115,29 +116,6 @@ fn authority_host(authority: &str) -> String {
     without_userinfo.split(':').next().unwrap_or_default().to_string()
 }
 
-/// Percent-decode a native string, each decoded byte one latin-1 char;
-/// malformed escapes stay as they are.
-///
-/// Mirrors `urllib.parse.unquote(path, 'iso-8859-1')`.
-pub(crate) fn unquote(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] == '%' && i + 2 < chars.len() {
-            let hex: String = chars[i + 1..=i + 2].iter().collect();
-            if hex.chars().all(|c| c.is_ascii_hexdigit()) {
-                out.push(char::from(u8::from_str_radix(&hex, 16).unwrap_or_default()));
-                i += 3;
-                continue;
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    out
-}
-
 /// A fully qualified name for `host`, as Python's `socket.getfqdn` finds it
 /// through `/etc/hosts` (std has no reverse lookup; DNS is not consulted):
 /// the first name of the first line with that address, or an alias of it
@@ -182,22 +160,6 @@ fn getfqdn(host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unquote_like_python() {
-        let cases = [
-            ("/a%20b", "/a b"),
-            ("/caf%C3%A9", "/caf\u{c3}\u{a9}"),
-            ("/%zz%2", "/%zz%2"),
-            ("/%", "/%"),
-            ("/%4", "/%4"),
-            ("/%41", "/A"),
-            ("/%2F", "//"),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(unquote(input), expected, "input {input:?}");
-        }
-    }
 
     #[test]
     fn authority_hosts() {
