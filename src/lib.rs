@@ -80,6 +80,18 @@
 //! | [`trace`] | (new) | the protocol trace behind `wsgiref --trace` |
 //! | [`static_files`] | (new; feature `static`, on by default) | serve a directory, alone or next to an application, for a dev server |
 //!
+//! Private modules below them: `date` (HTTP and log dates), `native`
+//! (latin-1 native strings), `uri` (percent-encoding, RFC 3986) and `input`
+//! (`wsgi.input`) are leaves, using nothing else of the crate; `pool` (the
+//! worker threads) uses only `http`. The dependency graph has no cycle; the test
+//! `tests/architecture.rs` checks it, and prints it with `--nocapture`:
+//!
+//! ```text
+//! testing ─▶ simple_server ─▶ handlers ─▶ types ─▶ headers, input, native
+//!    │            │              │
+//!    └▶ validate  ├▶ http, pool  └▶ util ─▶ uri, native
+//! ```
+//!
 //! ## Why blocking I/O
 //!
 //! WSGI is a synchronous protocol: the application reads `wsgi.input` and
