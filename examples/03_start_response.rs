@@ -50,7 +50,7 @@ pub fn not_found(environ: &mut Environ, start_response: StartResponse) -> Result
 
 // ANCHOR: chunks
 /// Several chunks: the server cannot know the length without waiting for
-/// all of them, so it sends none, and closing the connection ends the body.
+/// all of them, so it sends none, and frames each chunk with its size.
 pub fn chunks(_environ: &mut Environ, start_response: StartResponse) -> Result<Body, AppError> {
     start_response.call("200 OK", [("Content-Type", "text/plain; charset=utf-8")])?;
     Ok(Body::from_chunks(["Three ", "chunks", ".\n"]))

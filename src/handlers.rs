@@ -55,6 +55,7 @@ pub use crate::date::format_date_time;
 /// assert!(summary.complete);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct ResponseSummary {
     /// The status code sent, or `None` when nothing was sent.
     pub status: Option<u16>,
@@ -65,6 +66,11 @@ pub struct ResponseSummary {
     /// Whether the whole response was sent; `false` when an error after the
     /// headers, a short body or a gone client cut it off.
     pub complete: bool,
+    /// Whether the body went out with chunked transfer-coding (an HTTP/1.1
+    /// client, no `Content-Length`): then a cut response is visible to the
+    /// client by its framing (no last chunk); otherwise the server resets
+    /// the connection to show it.
+    pub chunked: bool,
 }
 
 /// Runs one application for one request and writes its response to `W`.
@@ -245,6 +251,7 @@ impl<W: Write + 'static> SimpleHandler<W> {
         response.origin_server = self.origin_server;
         response.server_software = self.server_software.clone();
         response.is_head = environ.get("REQUEST_METHOD") == Some("HEAD");
+        response.client_takes_chunked = self.origin_server && self.http_version == "1.1" && is_http_1_1(environ);
         drop(response);
         if self.origin_server && expects_100_continue(environ) {
             let response = Rc::clone(&self.response);
@@ -352,12 +359,18 @@ impl<W: Write + 'static> SimpleHandler<W> {
     }
 }
 
-/// `Expect: 100-continue` on an HTTP/1.1 (or later 1.x) request.
+/// `Expect: 100-continue` on an HTTP/1.1 (or later 1.x) request; 1.0
+/// clients ignore 100.
 fn expects_100_continue(environ: &Environ) -> bool {
     let expect = environ.get("HTTP_EXPECT").unwrap_or_default();
-    // HTTP/1.1 and later 1.x minors (as CPython compares: `>= "HTTP/1.1"`); 1.0 clients ignore 100.
+    expect.eq_ignore_ascii_case("100-continue") && is_http_1_1(environ)
+}
+
+/// Whether the request is HTTP/1.1 or a later 1.x minor (as CPython
+/// compares: `SERVER_PROTOCOL >= "HTTP/1.1"`).
+fn is_http_1_1(environ: &Environ) -> bool {
     let protocol = environ.get("SERVER_PROTOCOL").unwrap_or_default();
-    expect.eq_ignore_ascii_case("100-continue") && protocol.starts_with("HTTP/1.") && protocol >= "HTTP/1.1"
+    protocol.starts_with("HTTP/1.") && protocol >= "HTTP/1.1"
 }
 
 /// Drop the body (its close step) with panics contained.
@@ -536,5 +549,45 @@ mod tests {
         });
         let (_, output) = run_amock(&app, "GET");
         assert_eq!(output, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+    }
+
+    /// Run `app` for an HTTP/1.1 GET with a trace; the output and the trace block.
+    fn run_traced_http_1_1(app: &dyn Application) -> (String, String) {
+        let mut environ = Environ::new();
+        environ.insert("REQUEST_METHOD", "GET");
+        environ.insert("SERVER_PROTOCOL", "HTTP/1.1");
+        let mut handler = SimpleHandler::new(Vec::new());
+        handler.set_trace(Trace::new("test"));
+        handler.run(app, environ);
+        let block = handler.take_trace().unwrap().finish();
+        let output = String::from_utf8(handler.into_output().unwrap()).unwrap();
+        (output, block)
+    }
+
+    #[test]
+    fn unknown_length_is_chunked_for_http_1_1_and_the_trace_shows_the_framing() {
+        let app = app_fn(|_e, start_response| {
+            start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+            Ok(Body::from_chunks(["ab", "cde"]))
+        });
+        let (output, block) = run_traced_http_1_1(&app);
+        assert!(output.contains("\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"));
+        assert!(
+            output.ends_with("\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n"),
+            "{output:?}"
+        );
+        assert!(
+            block.contains("  chunk: 2\\r\\n + 2 bytes + \\r\\n\n  chunk: 3\\r\\n"),
+            "{block}"
+        );
+        assert!(block.contains("  last chunk: 0\\r\\n\\r\\n\n"), "{block}");
+        let failing = app_fn(|_e, start_response| {
+            start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+            Ok(Body::new(vec![Ok(b"ab".to_vec()), Err("gone".into())]))
+        });
+        let (output, block) = run_traced_http_1_1(&failing);
+        assert!(output.ends_with("\r\n\r\n2\r\nab\r\n"), "{output:?}");
+        assert!(block.contains("no last chunk: the response was cut off\n"), "{block}");
+        assert!(!block.contains("last chunk: 0"), "{block}");
     }
 }

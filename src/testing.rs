@@ -374,9 +374,6 @@ impl<A: Application> Application for BehindProxy<A> {
     }
 }
 
-/// Split an HTTP response into status, headers and body, skipping interim
-/// (1xx) responses. `complete` says whether the body is as long as its
-/// `Content-Length` (when there is one); `errors` is left empty.
 /// `name: value` lines, values without outer spaces and tabs.
 fn parse_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Vec<(String, String)>, String> {
     let mut headers = Vec::new();
@@ -389,6 +386,27 @@ fn parse_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Vec<(S
     Ok(headers)
 }
 
+/// A chunked body's data, and whether it ended with its last chunk, read
+/// with the server's own decoder (`wsgi.input`'s).
+fn decode_chunked(framed: &[u8]) -> (Vec<u8>, bool) {
+    let mut input = crate::Input::chunked(std::io::Cursor::new(framed.to_vec()));
+    let mut data = Vec::new();
+    let mut block = [0u8; 8192];
+    // Why `read`, not `read_to_end`: each read stops at a chunk's end, so
+    // the data before a cut is kept when the next read fails.
+    loop {
+        match std::io::Read::read(&mut input, &mut block) {
+            Ok(0) => return (data, true),
+            Ok(count) => data.extend_from_slice(&block[..count]),
+            Err(_) => return (data, false),
+        }
+    }
+}
+
+/// Split an HTTP response into status, headers and body, skipping interim
+/// (1xx) responses. A chunked body is decoded. `complete` says whether the
+/// body is as long as its `Content-Length`, or ended with its last chunk;
+/// `errors` is left empty.
 fn parse_response(raw: &[u8]) -> Result<TestResponse, String> {
     let mut rest = raw;
     loop {
@@ -419,6 +437,12 @@ fn parse_response(raw: &[u8]) -> Result<TestResponse, String> {
         };
         if let Some(length) = response.header("Content-Length").and_then(|l| l.parse::<usize>().ok()) {
             response.complete = response.body.len() >= length;
+        }
+        if response
+            .header("Transfer-Encoding")
+            .is_some_and(|coding| coding.eq_ignore_ascii_case("chunked"))
+        {
+            (response.body, response.complete) = decode_chunked(rest);
         }
         return Ok(response);
     }

@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 use crate::types::Environ;
 use crate::util::python_repr;
 
+/// Chunks whose framing a trace shows; the rest are only counted.
+const SHOWN_CHUNKS: u64 = 3;
+
 /// The log target of trace blocks.
 pub const TARGET: &str = "wsgiref::trace";
 
@@ -40,6 +43,9 @@ pub struct Trace {
     text: String,
     chunks: u64,
     bytes: u64,
+    /// Chunks sent with chunked transfer-coding.
+    framed_chunks: u64,
+    last_chunk_sent: bool,
     application_started: Option<Instant>,
     application_time: Option<Duration>,
 }
@@ -58,6 +64,8 @@ impl Trace {
             text: format!("=== request from {client} ===\n"),
             chunks: 0,
             bytes: 0,
+            framed_chunks: 0,
+            last_chunk_sent: false,
             application_started: None,
             application_time: None,
         }
@@ -160,6 +168,41 @@ impl Trace {
         self.bytes += length as u64;
     }
 
+    /// One body chunk of `length` bytes went out with chunked
+    /// transfer-coding: the first three are shown with their framing.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut trace = wsgiref::trace::Trace::new("c");
+    /// trace.chunk_sent(28);
+    /// trace.last_chunk();
+    /// let block = trace.finish();
+    /// assert!(block.contains("  chunk: 1c\\r\\n + 28 bytes + \\r\\n\n"));
+    /// assert!(block.contains("  last chunk: 0\\r\\n\\r\\n\n"));
+    /// ```
+    ///
+    /// Spec: RFC 9112 §7.1 (chunked transfer coding).
+    pub fn chunk_sent(&mut self, length: usize) {
+        self.framed_chunks += 1;
+        if self.framed_chunks <= SHOWN_CHUNKS {
+            let _ = writeln!(self.text, "  chunk: {length:x}\\r\\n + {length} bytes + \\r\\n");
+        } else if self.framed_chunks == SHOWN_CHUNKS + 1 {
+            self.text.push_str("  (more chunks, framed the same way)\n");
+        }
+    }
+
+    /// The last chunk (`0\r\n\r\n`) went out: the body ended normally.
+    /// A chunked body cut off by an error never gets one.
+    ///
+    /// # Example
+    ///
+    /// See [`Trace::chunk_sent`].
+    pub fn last_chunk(&mut self) {
+        self.text.push_str("  last chunk: 0\\r\\n\\r\\n\n");
+        self.last_chunk_sent = true;
+    }
+
     /// The application is called now.
     ///
     /// # Example
@@ -195,6 +238,9 @@ impl Trace {
     pub fn finish(mut self) -> String {
         let plural = if self.chunks == 1 { "" } else { "s" };
         let _ = writeln!(self.text, "body: {} chunk{plural}, {} bytes", self.chunks, self.bytes);
+        if self.framed_chunks > 0 && !self.last_chunk_sent {
+            self.text.push_str("no last chunk: the response was cut off\n");
+        }
         if let Some(time) = self.application_time {
             let _ = writeln!(self.text, "application time: {:.3} ms", time.as_secs_f64() * 1000.0);
         }

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{TestServer, header, split_response, status};
+use common::{TestServer, header, split_raw_response, split_response, status};
 use wsgiref::{AppError, Body, Environ, ExcInfo, StartResponse, app_fn};
 
 const ERROR_BODY: &[u8] = b"A server error occurred.  Please contact the administrator.";
@@ -53,10 +53,15 @@ fn error_after_headers_closes_the_connection() {
         Ok(Body::new(chunks))
     });
     let server = TestServer::start(app);
-    let (head, body) = split_response(&server.send(b"GET / HTTP/1.0\r\n\r\n"));
+    // HTTP/1.0, no length: only a reset can tell the client the body is cut.
+    let (head, body) = split_raw_response(&server.send_expecting_reset(b"GET / HTTP/1.0\r\n\r\n"));
     assert_eq!(status(&head), 200);
     assert_eq!(body, b"first ");
     assert_eq!(header(&head, "Content-Length"), None);
+    // HTTP/1.1: chunked, and the cut body has no last chunk (a clean close).
+    let (head, body) = split_raw_response(&server.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+    assert_eq!(header(&head, "Transfer-Encoding").as_deref(), Some("chunked"));
+    assert_eq!(body, b"6\r\nfirst \r\n");
 }
 
 #[test]
@@ -157,7 +162,7 @@ fn exc_info_after_headers_were_sent_is_reraised() {
         }
     });
     let server = TestServer::start(app);
-    let (head, body) = split_response(&server.send(b"GET / HTTP/1.0\r\n\r\n"));
+    let (head, body) = split_raw_response(&server.send_expecting_reset(b"GET / HTTP/1.0\r\n\r\n"));
     assert_eq!(status(&head), 200);
     assert_eq!(body, b"partial");
 }
@@ -252,11 +257,12 @@ fn body_shorter_than_content_length_is_logged_and_closed() {
         Ok(Body::from_chunks(["only5"]))
     });
     let server = TestServer::start(app);
-    let (head, body) = split_response(&server.send(b"GET / HTTP/1.0\r\n\r\n"));
+    let (head, body) = split_raw_response(&server.send_expecting_reset(b"GET / HTTP/1.0\r\n\r\n"));
     assert_eq!(header(&head, "Content-Length").as_deref(), Some("10"));
-    // The client sees the connection close after 5 bytes: a short read it can detect.
+    // The client gets 5 bytes, then a reset: a short body it cannot miss.
     assert_eq!(body, b"only5");
-    let (head, _) = split_response(&server.send(b"GET / HTTP/1.0\r\n\r\n"));
+    // The server goes on: the next request is served (and cut) the same way.
+    let (head, _) = split_raw_response(&server.send_expecting_reset(b"GET / HTTP/1.0\r\n\r\n"));
     assert_eq!(status(&head), 200);
 }
 

@@ -53,23 +53,41 @@ const DJANGO_ADMIN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pytho
 struct Response {
     /// `200 OK`: the status line without the HTTP version.
     status: String,
-    /// Lower-case names, in order, without `Date`, `Server` and `Connection`.
+    /// Lower-case names, in order, without `Date`, `Server`, `Connection`
+    /// and `Transfer-Encoding` (see `chunked`).
     headers: Vec<(String, String)>,
+    /// The body, its chunked framing removed.
     body: Vec<u8>,
+    /// Whether the body ended as its framing says (its last chunk came).
+    complete: bool,
 }
 
 impl Response {
+    /// Parse a response. A chunked body is decoded and its
+    /// `Transfer-Encoding` dropped: the one documented difference from
+    /// CPython's wsgiref, which sends such bodies close-delimited (the
+    /// chunking itself is checked in `tests/cut_responses.rs`).
     fn parse(raw: &[u8]) -> Response {
-        let (head, body) = common::split_response(raw);
+        let (head, body) = common::split_raw_response(raw);
+        let chunked = common::header(&head, "Transfer-Encoding").as_deref() == Some("chunked");
+        let (body, complete) = match chunked {
+            true => common::decode_chunked(&body),
+            false => (body, true),
+        };
         let mut lines = head.split("\r\n");
         let status_line = lines.next().unwrap_or_default();
         let status = status_line.split_once(' ').map_or("", |(_, rest)| rest).to_string();
         let headers = lines
             .filter_map(|line| line.split_once(':'))
             .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_string()))
-            .filter(|(name, _)| !matches!(name.as_str(), "date" | "server" | "connection"))
+            .filter(|(name, _)| !matches!(name.as_str(), "date" | "server" | "connection" | "transfer-encoding"))
             .collect();
-        Response { status, headers, body }
+        Response {
+            status,
+            headers,
+            body,
+            complete,
+        }
     }
 
     fn header(&self, name: &str) -> Option<&str> {
@@ -500,16 +518,16 @@ fn python_errors_take_the_500_path() {
         let response = serve_once(bare(name), &get("/"));
         assert_eq!(response.status, "500 Internal Server Error", "{name}");
     }
-    // After the headers: the response is cut off, not replaced.
+    // After the headers: the response is cut off (no last chunk), not replaced.
     let response = serve_once(bare("raises_in_body"), &get("/"));
     assert_eq!(
-        (response.status.as_str(), response.text().as_str()),
-        ("200 OK", "first ")
+        (response.status.as_str(), response.text().as_str(), response.complete),
+        ("200 OK", "first ", false)
     );
     let response = serve_once(bare("exc_info_after_headers"), &get("/"));
     assert_eq!(
-        (response.status.as_str(), response.text().as_str()),
-        ("200 OK", "partial")
+        (response.status.as_str(), response.text().as_str(), response.complete),
+        ("200 OK", "partial", false)
     );
     let response = serve_once(bare("exc_info_before_headers"), &get("/"));
     assert_eq!(
@@ -878,8 +896,8 @@ fn an_error_after_the_first_chunk_cuts_the_response_on_every_path() {
     for name in ["list_iterator_bad_item", "one_block_then_raises"] {
         let response = serve_once(bare(name), &get("/"));
         assert_eq!(
-            (response.status.as_str(), response.text().as_str()),
-            ("200 OK", "first "),
+            (response.status.as_str(), response.text().as_str(), response.complete),
+            ("200 OK", "first ", false),
             "{name}"
         );
     }
@@ -1003,4 +1021,40 @@ fn django_static_files_are_left_alone_when_they_do_not_apply() {
     let mut app = load("hello_app:app", Path::new(PYTHON_DIR)).unwrap();
     assert_eq!(app.serve_django_static().unwrap(), None);
     assert_eq!(serve_once(app, &get("/")).text(), "Hello world!\n");
+}
+
+#[test]
+fn a_cut_response_is_an_incomplete_read_for_http_client() {
+    // What Python's own HTTP client makes of an application that yields a
+    // chunk and then raises: under ours, `IncompleteRead` (HTTP/1.1, no
+    // last chunk) or a reset (HTTP/1.0); under CPython's wsgiref, a
+    // complete-looking body (the documented difference).
+    const CLIENT: &str = r#"
+import http.client, sys
+connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+if sys.argv[2] == "1.0":
+    connection._http_vsn, connection._http_vsn_str = 10, "HTTP/1.0"
+connection.request("GET", "/")
+response = connection.getresponse()
+try:
+    body = response.read()
+    print("complete", repr(body))
+except http.client.IncompleteRead as error:
+    print("IncompleteRead", repr(error.partial))
+except ConnectionResetError:
+    print("ConnectionResetError")
+"#;
+    let read_with_http_client = |address: std::net::SocketAddr, version: &str| {
+        let output = Command::new(venv::base_python())
+            .args(["-c", CLIENT, &address.port().to_string(), version])
+            .output()
+            .expect("run python3");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    };
+    let ours = ServerProcess::ours("bare_apps:raises_in_body", PYTHON_DIR, None);
+    assert_eq!(read_with_http_client(ours.address, "1.1"), "IncompleteRead b'first '");
+    assert_eq!(read_with_http_client(ours.address, "1.0"), "ConnectionResetError");
+    let cpython = ServerProcess::cpython("bare_apps:raises_in_body", PYTHON_DIR, base_python_executable());
+    assert_eq!(read_with_http_client(cpython.address, "1.1"), "complete b'first '");
 }

@@ -10,6 +10,8 @@
 //!   must have one: no code is pasted by hand.
 //! - `<!-- response: APP | curl ... -->` before a `text` fence: what that
 //!   `curl` command prints when APP serves it.
+//! - `<!-- wire: APP | curl ... -->`: the response bytes exactly as they
+//!   arrive, `\r\n` made visible, and how the connection ended.
 //! - `<!-- trace: APP | curl ... -->`: the protocol trace the server logs
 //!   for that request.
 //! - `<!-- log: APP | curl ... -->`: what the server prints on stderr (its
@@ -357,7 +359,7 @@ fn check_chapter(file: &str) {
                 }
             }
             ("rust" | "python", _) => fail(&fence, "code without an `<!-- include: FILE:ANCHOR -->` marker".into()),
-            ("text", "response" | "trace" | "log" | "cgi") => {
+            ("text", "response" | "wire" | "trace" | "log" | "cgi") => {
                 let (application, command) = argument
                     .split_once('|')
                     .map(|(a, c)| (a.trim(), c.trim()))
@@ -391,7 +393,7 @@ fn check_chapter(file: &str) {
                     fail(&fence, format!("`{marker}`: {message}"));
                 }
             }
-            ("text", _) => fail(&fence, "output without a `<!-- response: APP | COMMAND -->` marker (or trace, log, request, stdout, tests, cgi)".into()),
+            ("text", _) => fail(&fence, "output without a `<!-- response: APP | COMMAND -->` marker (or wire, trace, log, request, stdout, tests, cgi)".into()),
             ("console", _) => {
                 for example in mentioned_examples(&fence.content) {
                     if !root().join("examples").join(format!("{example}.rs")).exists() {
@@ -476,6 +478,9 @@ fn take_log() -> Vec<(String, log::Level, String)> {
         .collect()
 }
 
+/// The bytes a client read, and how the connection ended.
+type Response = (Vec<u8>, common::Ending);
+
 /// Run `command` against `application` and render what the reader sees;
 /// `None` when it cannot run here (no python3).
 fn run(kind: &str, application: &str, command: &str) -> Option<String> {
@@ -495,7 +500,8 @@ fn run(kind: &str, application: &str, command: &str) -> Option<String> {
         (response, port, take_log())
     };
     let text = match kind {
-        "response" => curl.render(&response),
+        "response" => curl.render(&response.0, response.1),
+        "wire" => wire(&response),
         "trace" => log
             .iter()
             .filter(|(target, _, _)| target == wsgiref::trace::TARGET)
@@ -507,17 +513,17 @@ fn run(kind: &str, application: &str, command: &str) -> Option<String> {
 }
 
 /// Serve one request with the real server; returns the response and the port.
-fn serve_rust(application: Box<dyn Application>, config: ServerConfig, request: Vec<u8>) -> (Vec<u8>, u16) {
+fn serve_rust(application: Box<dyn Application>, config: ServerConfig, request: Vec<u8>) -> (Response, u16) {
     let server = WsgiServer::with_config("127.0.0.1", 0, application, config).expect("bind 127.0.0.1:0");
     let address = server.server_address();
-    let client = std::thread::spawn(move || common::send(address, &request));
+    let client = std::thread::spawn(move || common::send_until_closed(address, &request));
     server.handle_request().expect("handle_request");
     let response = client.join().expect("the client thread");
     (response, address.port())
 }
 
 /// Serve one request with CPython's wsgiref and the listing's application.
-fn serve_python(listing: &str, name: &str, request: Vec<u8>) -> Option<(Vec<u8>, u16)> {
+fn serve_python(listing: &str, name: &str, request: Vec<u8>) -> Option<(Response, u16)> {
     const SERVE: &str = "
 import importlib.util, sys
 from wsgiref.simple_server import make_server, WSGIRequestHandler
@@ -554,7 +560,7 @@ with make_server('127.0.0.1', 0, getattr(listing, sys.argv[2]), handler_class=Qu
         .trim()
         .parse()
         .unwrap_or_else(|_| panic!("{listing}: no port, got {line:?}"));
-    let response = common::send(std::net::SocketAddr::from(([127, 0, 0, 1], port)), &request);
+    let response = common::send_until_closed(std::net::SocketAddr::from(([127, 0, 0, 1], port)), &request);
     let output = child.wait_with_output().expect("python3 exits");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "python3 serving {listing} failed:\n{stderr}");
@@ -810,9 +816,22 @@ impl Curl {
     }
 
     /// What curl prints for `response`: the head when asked (`-i`, `-I`),
-    /// then the body.
-    fn render(&self, response: &[u8]) -> String {
-        let (head, body) = common::split_response(response);
+    /// then the body (decoded when chunked), then curl's error line when
+    /// the response was cut off (curl 7.88's wording).
+    fn render(&self, response: &[u8], ending: common::Ending) -> String {
+        let (head, body) = common::split_raw_response(response);
+        let chunked = common::header(&head, "Transfer-Encoding").is_some_and(|coding| coding == "chunked");
+        let (body, cut) = match (chunked, ending) {
+            (true, _) => {
+                let (data, complete) = common::decode_chunked(&body);
+                (
+                    data,
+                    (!complete).then_some("curl: (18) transfer closed with outstanding read data remaining"),
+                )
+            }
+            (false, common::Ending::Reset) => (body, Some("curl: (56) Recv failure: Connection reset by peer")),
+            (false, common::Ending::Closed) => (body, None),
+        };
         let mut out = String::new();
         if self.include_head || self.head_only {
             out.push_str(&head.replace("\r\n", "\n"));
@@ -825,8 +844,25 @@ impl Curl {
             }
             out.push_str(&String::from_utf8_lossy(&body));
         }
+        if let Some(error) = cut {
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(error);
+            out.push('\n');
+        }
         out
     }
+}
+
+/// The response as it arrives on the wire (as the trace shows bytes), then
+/// how the connection ended.
+fn wire((bytes, ending): &Response) -> String {
+    let ending = match ending {
+        common::Ending::Closed => "(the server closes the connection)",
+        common::Ending::Reset => "(the server resets the connection)",
+    };
+    format!("{}{ending}\n", escaped_lines(bytes))
 }
 
 /// Bytes as the trace shows them: one line per line, `\r` and `\n` visible.

@@ -60,6 +60,11 @@ pub(super) struct Response<W> {
     pub(super) is_head: bool,
     /// The body is known to be one chunk, so `Content-Length` can be computed.
     pub(super) single_chunk: bool,
+    /// The client speaks HTTP/1.1 (or a later 1.x), so a body of unknown
+    /// length may be sent with chunked transfer-coding.
+    pub(super) client_takes_chunked: bool,
+    /// This response's body goes out in chunks (RFC 9112 §7.1).
+    chunked: bool,
     pub(super) phase: Phase,
     pub(super) trace: Option<Trace>,
 }
@@ -73,6 +78,8 @@ impl<W: Write> Response<W> {
             server_software: None,
             is_head: false,
             single_chunk: false,
+            client_takes_chunked: false,
+            chunked: false,
             phase: Phase::AwaitingStartResponse,
             trace: None,
         }
@@ -131,9 +138,11 @@ impl<W: Write> Response<W> {
             bytes_sent: self.sent(),
             headers_sent,
             complete: headers_sent && !matches!(self.phase, Phase::CutOff { .. }),
+            chunked: self.chunked,
         };
         self.phase = Phase::AwaitingStartResponse;
         self.single_chunk = false;
+        self.chunked = false;
         summary
     }
 
@@ -241,6 +250,10 @@ impl<W: Write> Response<W> {
             return Err(io::Error::other("send_headers() outside the Started phase"));
         };
         self.cleanup_headers(&status, &mut headers, first_chunk.len() as u64);
+        self.chunked = self.chunks_body(&status, &headers);
+        if self.chunked {
+            headers.push(("Transfer-Encoding".to_string(), "chunked".to_string()));
+        }
         let mut bytes = self.send_preamble(&status, &headers);
         if let Some(trace) = self.trace.as_mut() {
             trace.response_head(&bytes);
@@ -250,9 +263,8 @@ impl<W: Write> Response<W> {
             sent: 0,
             declared: content_length(&headers),
         };
-        if self.body_allowed() {
-            bytes.extend_from_slice(first_chunk);
-            self.add_sent(first_chunk.len());
+        if self.body_allowed() && !first_chunk.is_empty() {
+            self.frame_chunk(&mut bytes, first_chunk);
         }
         self.write_out(&bytes)
     }
@@ -261,8 +273,39 @@ impl<W: Write> Response<W> {
         if !self.body_allowed() || data.is_empty() {
             return Ok(());
         }
+        if !self.chunked {
+            self.add_sent(data.len());
+            return self.write_out(data);
+        }
+        let mut bytes = Vec::with_capacity(data.len() + 12);
+        self.frame_chunk(&mut bytes, data);
+        self.write_out(&bytes)
+    }
+
+    /// Whether this response's body goes out with chunked transfer-coding:
+    /// when its length is unknown (no `Content-Length`), it may have a body,
+    /// and the client speaks HTTP/1.1. A cut body then lacks its last
+    /// chunk, which every HTTP/1.1 client reports as an error; sent
+    /// close-delimited, it would look complete. PEP 3333 allows it
+    /// ("Handling the Content-Length Header"); gunicorn and Werkzeug do it.
+    fn chunks_body(&self, status: &str, headers: &HeaderList) -> bool {
+        self.client_takes_chunked && !self.is_head && !status_without_body(status) && content_length(headers).is_none()
+    }
+
+    /// Append `data` to `bytes` as the body sends it: as it is, or as one
+    /// chunk (`SIZE-in-hex CRLF data CRLF`, RFC 9112 §7.1).
+    fn frame_chunk(&mut self, bytes: &mut Vec<u8>, data: &[u8]) {
         self.add_sent(data.len());
-        self.write_out(data)
+        if !self.chunked {
+            bytes.extend_from_slice(data);
+            return;
+        }
+        if let Some(trace) = self.trace.as_mut() {
+            trace.chunk_sent(data.len());
+        }
+        bytes.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+        bytes.extend_from_slice(data);
+        bytes.extend_from_slice(b"\r\n");
     }
 
     fn add_sent(&mut self, count: usize) {
@@ -362,10 +405,18 @@ impl<W: Write> Response<W> {
                 return Ok(());
             }
         }
-        self.phase = Phase::Finished {
+        let finished = Phase::Finished {
             status: std::mem::take(status),
             sent: *sent,
         };
+        self.phase = finished;
+        if self.chunked {
+            // The last chunk: only a body that ended normally gets it.
+            if let Some(trace) = self.trace.as_mut() {
+                trace.last_chunk();
+            }
+            self.write_out(b"0\r\n\r\n")?;
+        }
         Ok(())
     }
 

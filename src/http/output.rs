@@ -79,20 +79,24 @@ pub const ACCESS_LOG_TARGET: &str = "wsgiref::access";
 /// Shapes: `size` is body bytes sent, `None` prints `-`. The time is UTC
 /// (CPython prints local time; std has no time zone database). The record
 /// also carries `status` as a key-value (`log`'s `kv`), so a logger can
-/// colour the line by status class without parsing it.
+/// colour the line by status class without parsing it. A response cut off
+/// before its end (`complete` false: an error after the headers, a short
+/// body, a client gone) gets ` (cut off)` after its size, so the log never
+/// shows a broken download as a good one.
 ///
 /// Mirrors `http.server.BaseHTTPRequestHandler.log_request`.
-pub(crate) fn log_request(client_address: &str, request_line: &str, status: u16, size: Option<u64>) {
+pub(crate) fn log_request(client_address: &str, request_line: &str, status: u16, size: Option<u64>, complete: bool) {
     // Why ask first: formatting the date and the line costs more than the
     // question, and the log may be off (`wsgiref --no-access-log`).
     if !log::log_enabled!(target: ACCESS_LOG_TARGET, log::Level::Info) {
         return;
     }
     let size = size.map_or("-".to_string(), |size| size.to_string());
+    let marker = if complete { "" } else { " (cut off)" };
     log::info!(
         target: ACCESS_LOG_TARGET,
         status = status;
-        "{client_address} - - [{}] \"{}\" {status} {size}",
+        "{client_address} - - [{}] \"{}\" {status} {size}{marker}",
         crate::date::log_date_time_string(SystemTime::now()),
         escape_for_log(request_line)
     );

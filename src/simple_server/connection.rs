@@ -119,15 +119,31 @@ fn respond(
     if let Some(trace) = handler.take_trace() {
         trace::emit(&trace.finish(), config.trace);
     }
-    http::log_request(
-        &client,
-        &request_line,
-        summary.status.unwrap_or(500),
-        Some(summary.bytes_sent),
-    );
+    let cut_off = summary.headers_sent && !summary.complete;
+    let status = summary.status.unwrap_or(500);
+    http::log_request(&client, &request_line, status, Some(summary.bytes_sent), !cut_off);
     if let Some(stream) = handler.into_output() {
-        close_connection(&stream, body_expected, config);
+        // Why a reset: a cut body that its framing cannot show (not chunked).
+        match cut_off && !summary.chunked {
+            true => reset_connection(stream, &client),
+            false => close_connection(&stream, body_expected, config),
+        }
     }
+}
+
+/// End a connection with a reset (RST) instead of a clean close (FIN): the
+/// response was cut off and nothing in its framing says so (no
+/// `Content-Length` on HTTP/1.0, or fewer bytes than it declared), so a
+/// clean close would make the part sent look like the whole body. Bytes not
+/// yet delivered are dropped; the response is broken either way.
+///
+/// Spec: RFC 9112 §8 ("incomplete messages"); `SO_LINGER` with a zero
+/// timeout makes `close()` send RST (socket(7)).
+fn reset_connection(stream: TcpStream, client: &str) {
+    if let Err(error) = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO)) {
+        log::debug!("{client}: could not reset the connection of a cut response: {error}");
+    }
+    drop(stream);
 }
 
 /// A protocol trace of this request, when tracing is on.
@@ -248,7 +264,7 @@ fn socket_timeout(limit: Duration) -> Duration {
 fn reject(stream: &TcpStream, client: &str, request_line: &str, error: &RequestError, config: &ServerConfig) {
     log::warn!("{client}: {error}");
     let size = http::write_error_response(&mut &*stream, error, SERVER_SOFTWARE).ok();
-    http::log_request(client, request_line, error.status(), size);
+    http::log_request(client, request_line, error.status(), size, true);
     finish_connection(stream, config);
 }
 

@@ -37,6 +37,25 @@ impl TestServer {
     pub fn send(&self, request: &[u8]) -> Vec<u8> {
         send(self.address, request)
     }
+
+    /// Send `request` and read what comes until the server resets the
+    /// connection (a response cut off where its framing cannot show it);
+    /// panics if the connection ends with a clean close instead.
+    pub fn send_expecting_reset(&self, request: &[u8]) -> Vec<u8> {
+        let mut stream = TcpStream::connect(self.address).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream.write_all(request).expect("write request");
+        let mut response = Vec::new();
+        let mut block = [0u8; 65536];
+        loop {
+            match stream.read(&mut block) {
+                Ok(0) => panic!("a clean close after {} bytes, not a reset", response.len()),
+                Ok(count) => response.extend_from_slice(&block[..count]),
+                Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => return response,
+                Err(error) => panic!("reading failed after {} bytes: {error}", response.len()),
+            }
+        }
+    }
 }
 
 impl Drop for TestServer {
@@ -57,7 +76,35 @@ pub fn send(address: SocketAddr, request: &[u8]) -> Vec<u8> {
     read_to_end(&mut stream)
 }
 
-/// Read until EOF; a reset after some bytes ends the read too.
+/// How a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// A clean close (FIN).
+    Closed,
+    /// A reset (RST): the server said the response was cut off.
+    Reset,
+}
+
+/// Connect, write `request`, half-close, and read until the server closes
+/// or resets the connection (10 s at most).
+pub fn send_until_closed(address: SocketAddr, request: &[u8]) -> (Vec<u8>, Ending) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(request).expect("write request");
+    let _ = stream.shutdown(Shutdown::Write);
+    let mut response = Vec::new();
+    let mut block = [0u8; 65536];
+    loop {
+        match stream.read(&mut block) {
+            Ok(0) => return (response, Ending::Closed),
+            Ok(count) => response.extend_from_slice(&block[..count]),
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => return (response, Ending::Reset),
+            Err(error) => panic!("reading the response failed after {} bytes: {error}", response.len()),
+        }
+    }
+}
+
+/// Read until EOF; a reset is a failure (see [`send_until_closed`]).
 pub fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
     let mut response = Vec::new();
     let mut block = [0u8; 65536];
@@ -74,12 +121,43 @@ pub fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
 /// Split a response into its head (as text, without the final blank line)
 /// and its body bytes.
 pub fn split_response(response: &[u8]) -> (String, Vec<u8>) {
+    let (head, body) = split_raw_response(response);
+    if header(&head, "Transfer-Encoding").is_some_and(|coding| coding.eq_ignore_ascii_case("chunked")) {
+        let (data, complete) = decode_chunked(&body);
+        assert!(
+            complete,
+            "a chunked body without its last chunk (use split_raw_response): {body:?}"
+        );
+        return (head, data);
+    }
+    (head, body)
+}
+
+/// The head and the body exactly as sent (a chunked body keeps its framing).
+pub fn split_raw_response(response: &[u8]) -> (String, Vec<u8>) {
     let end = response
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .expect("a complete response head");
     let head = String::from_utf8_lossy(&response[..end]).into_owned();
     (head, response[end + 4..].to_vec())
+}
+
+/// A chunked body's data, and whether it ended with its last chunk
+/// (decoded by the crate's own `wsgi.input` decoder).
+pub fn decode_chunked(framed: &[u8]) -> (Vec<u8>, bool) {
+    let mut input = wsgiref::Input::chunked(std::io::Cursor::new(framed.to_vec()));
+    let mut data = Vec::new();
+    let mut block = [0u8; 8192];
+    // Why `read`, not `read_to_end`: each read stops at a chunk's end, so
+    // the data before a cut is kept when the next read fails.
+    loop {
+        match std::io::Read::read(&mut input, &mut block) {
+            Ok(0) => return (data, true),
+            Ok(count) => data.extend_from_slice(&block[..count]),
+            Err(_) => return (data, false),
+        }
+    }
 }
 
 /// The head with the `Date:` line replaced by `Date: <DATE>`.
