@@ -44,6 +44,10 @@ use response::Response;
 
 pub use crate::date::format_date_time;
 
+/// The log target of this module and its submodules: the one it had
+/// before they were split out, so log filters keep working.
+const LOG_TARGET: &str = "wsgiref::handlers";
+
 /// What happened to one response, for the access log and the server.
 ///
 /// # Example
@@ -159,7 +163,7 @@ impl<W: Write + 'static> SimpleHandler<W> {
             error_status: "500 Internal Server Error".to_string(),
             error_headers: vec![("Content-Type".to_string(), "text/plain".to_string())],
             error_body: b"A server error occurred.  Please contact the administrator.".to_vec(),
-            response: Rc::new(RefCell::new(Response::new(Some(out)))),
+            response: Rc::new(RefCell::new(Response::new(out))),
         }
     }
 
@@ -337,13 +341,14 @@ impl<W: Write + 'static> SimpleHandler<W> {
     /// Mirrors `BaseHandler.close` (the access log is the server's job).
     fn close(&self) -> ResponseSummary {
         let mut response = self.response.borrow_mut();
+        response.end_body();
         if let Some(out) = response.out.as_mut() {
             if let Err(error) = out.flush() {
                 log::debug!("could not flush the response: {error}");
                 response.cut_off();
             }
         }
-        response.finish()
+        response.take_summary()
     }
 
     /// Take back the output (the stream or buffer the response went to).
@@ -403,20 +408,21 @@ pub(crate) fn is_client_gone(error: &(dyn std::error::Error + 'static)) -> bool 
 
 /// `error: cause: cause`, for one log line.
 ///
-/// A cause that reads exactly as the error before it is left out: a
-/// wrapper such as [`StartResponseError::Header`] displays its
-/// [`HeaderError`](crate::HeaderError) and also gives it as `source()`.
+/// The one transparent wrapper, `StartResponseError::Header`, displays its
+/// `HeaderError` and also gives it as `source()`: that cause is left out,
+/// so the line does not say it twice. Every other cause is printed.
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
-    let mut previous = text.clone();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if cause_text != previous {
-            text.push_str(&format!(": {cause_text}"));
+    let mut current = error;
+    while let Some(cause) = current.source() {
+        let transparent = matches!(
+            current.downcast_ref::<crate::StartResponseError>(),
+            Some(crate::StartResponseError::Header(_))
+        );
+        if !transparent {
+            text.push_str(&format!(": {cause}"));
         }
-        previous = cause_text;
-        source = cause.source();
+        current = cause;
     }
     text
 }
@@ -589,5 +595,45 @@ mod tests {
         assert!(output.ends_with("\r\n\r\n2\r\nab\r\n"), "{output:?}");
         assert!(block.contains("no last chunk: the response was cut off\n"), "{block}");
         assert!(!block.contains("last chunk: 0"), "{block}");
+    }
+
+    #[test]
+    fn error_chain_prints_every_cause_but_a_header_errors_twin() {
+        #[derive(Debug)]
+        struct Wrapper(std::io::Error);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let error = Wrapper(std::io::Error::other("disk full"));
+        assert_eq!(error_chain(&error), "disk full: disk full");
+        let header = crate::HeaderError::ControlCharacter {
+            part: "header value",
+            value: "a\nb".into(),
+        };
+        let error = crate::StartResponseError::Header(header);
+        assert_eq!(error_chain(&error), error.to_string());
+    }
+
+    #[test]
+    fn the_close_step_may_still_write_before_the_last_chunk() {
+        // As CPython's BaseHandler.close(), which closes the result first.
+        let app = app_fn(|_e, start_response| {
+            let write = start_response.call("200 OK", [("Content-Type", "text/plain")])?;
+            Ok(Body::from_chunks(["a", "b"]).on_close(move || write.write(b"-tail").unwrap()))
+        });
+        let (_, output) = run_amock(&app, "GET");
+        assert!(output.ends_with("\r\n\r\nab-tail"), "{output:?}");
+        let (output, _) = run_traced_http_1_1(&app);
+        assert!(
+            output.ends_with("\r\n\r\n1\r\na\r\n1\r\nb\r\n5\r\n-tail\r\n0\r\n\r\n"),
+            "{output:?}"
+        );
     }
 }

@@ -220,8 +220,7 @@ pub(crate) fn read_request_head(
 ) -> Result<Option<RequestHead>, RequestError> {
     // Why bounded in bytes and time: httparse keeps no state and re-parses
     // the whole buffer on every call, and a client may trickle bytes forever.
-    let mut waiting = Waiting {
-        nothing_yet: true,
+    let waiting = Waiting {
         deadline: Instant::now() + limits.head_timeout,
         limits,
         stopping,
@@ -230,11 +229,10 @@ pub(crate) fn read_request_head(
     // `block`; `buffer` collects the bytes only when more reads are needed.
     let (mut block, mut buffer) = ([0u8; 4096], Vec::new());
     loop {
-        waiting.nothing_yet = buffer.is_empty();
-        let Some(count) = waiting.read(stream, &mut block)? else {
+        let first_read = buffer.is_empty();
+        let Some(count) = waiting.read(stream, &mut block, first_read)? else {
             return Ok(None);
         };
-        let first_read = buffer.is_empty();
         let head_bytes: &[u8] = if first_read {
             &block[..count]
         } else {
@@ -253,10 +251,9 @@ pub(crate) fn read_request_head(
     }
 }
 
-/// One wait for the next bytes of a request head.
+/// The wait for the bytes of one request head: until when, under which
+/// limits, and whether the server is stopping.
 struct Waiting<'a> {
-    /// No byte of this head has arrived yet.
-    nothing_yet: bool,
     deadline: Instant,
     limits: &'a HeadLimits,
     stopping: &'a AtomicBool,
@@ -264,13 +261,13 @@ struct Waiting<'a> {
 
 impl Waiting<'_> {
     /// Read into `block`, waking once a read slice to look at the deadline
-    /// and at `stopping`. `Ok(None)`: nothing will be answered (the client
-    /// closed before its first byte or sent none in time, or the server is
-    /// stopping).
-    fn read(&self, mut stream: &TcpStream, block: &mut [u8]) -> Result<Option<usize>, RequestError> {
+    /// and at `stopping`; `nothing_yet` when no byte of the head has come.
+    /// `Ok(None)`: nothing will be answered (the client closed before its
+    /// first byte or sent none in time, or the server is stopping).
+    fn read(&self, mut stream: &TcpStream, block: &mut [u8], nothing_yet: bool) -> Result<Option<usize>, RequestError> {
         loop {
             match stream.read(block) {
-                Ok(0) if self.nothing_yet => return Ok(None),
+                Ok(0) if nothing_yet => return Ok(None),
                 Ok(0) => {
                     return Err(RequestError::BadRequest(
                         "connection closed before the end of the request head".into(),
@@ -280,11 +277,11 @@ impl Waiting<'_> {
                 Err(error) if is_timeout(&error) || error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(RequestError::Io(error)),
             }
-            if self.nothing_yet && self.stopping.load(Ordering::Relaxed) {
+            if nothing_yet && self.stopping.load(Ordering::Relaxed) {
                 return Ok(None);
             }
             let left = self.deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() && self.nothing_yet {
+            if left.is_zero() && nothing_yet {
                 // Never sent a byte (an idle pre-connection): close without a word.
                 return Ok(None);
             }

@@ -56,7 +56,7 @@
 //!                 get_environ ── builds ──▶ Environ (CGI keys + wsgi.* keys)
 //!                   │
 //!                   ▼
-//!                 SimpleHandler::run(application)       (handlers.rs, BaseHandler's steps)
+//!                 SimpleHandler::run(application)       (handlers.rs + handlers/response.rs: BaseHandler's steps)
 //!                   │  application.call(&mut environ, start_response)
 //!                   │     start_response(status, headers, exc_info) → write callable
 //!                   │  iterate the body: headers before the first non-empty chunk,

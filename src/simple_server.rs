@@ -26,7 +26,10 @@
 //!   reset instead of its response (RFC 9112 §9.6).
 //! - **Limits everywhere**: every size and time the server waits for is a
 //!   [`ServerConfig`] field with a documented default.
-
+//! - **A cut response is never taken for a whole one**: a body of unknown
+//!   length goes out chunked to HTTP/1.1 clients, so one cut by an error
+//!   lacks its last chunk; a cut that the framing cannot show (HTTP/1.0, a
+//!   body shorter than its `Content-Length`) ends with a reset.
 //!
 //! # Files
 //!
@@ -56,6 +59,10 @@ pub use crate::http::ACCESS_LOG_TARGET;
 pub use apps::{bytes_app, demo_app, echo_app, hello_app};
 pub use config::ServerConfig;
 use connection::{Handled, configure_listener, handle_connection};
+
+/// The log target of this module and its submodules: the one it had
+/// before they were split out, so log filters keep working.
+const LOG_TARGET: &str = "wsgiref::simple_server";
 use environ::{BaseEnviron, setup_environ};
 
 /// `SERVER_SOFTWARE` and the `Server` header: wsgiref's `WSGIServer/0.2`

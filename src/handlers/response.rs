@@ -23,11 +23,11 @@ use crate::types::{AppError, ExcInfo, HeaderList, StartResponseError};
 /// Where one response is, after h11's server states:
 ///
 /// ```text
-/// AwaitingStartResponse ─start_response─▶ Started ─first body bytes, or the end─▶ Sending ─end─▶ Finished
-///                                          │  ▲                                    │
-///                                          └──┘ start_response with exc_info       └─▶ CutOff (an error after the
-///                                               replaces status and headers            headers, a short body, the
-///                                                                                      client gone)
+/// AwaitingStartResponse ─start_response─▶ Started ─first body bytes, or the end─▶ Sending ─body closed─▶ Finished
+///                                          │  ▲                                                (last chunk sent)
+///                                          └──┘ start_response with exc_info replaces status and headers
+///
+/// any phase ──▶ CutOff: an error after the headers, a short body, the client gone, a failed flush
 /// ```
 #[derive(Debug)]
 pub(super) enum Phase {
@@ -70,9 +70,9 @@ pub(super) struct Response<W> {
 }
 
 impl<W: Write> Response<W> {
-    pub(super) fn new(out: Option<W>) -> Response<W> {
+    pub(super) fn new(out: W) -> Response<W> {
         Response {
-            out,
+            out: Some(out),
             origin_server: true,
             status_line_prefix: "HTTP/1.1 ".to_string(),
             server_software: None,
@@ -127,7 +127,7 @@ impl<W: Write> Response<W> {
     }
 
     /// What the response came to; then a fresh phase for the next one.
-    pub(super) fn finish(&mut self) -> ResponseSummary {
+    pub(super) fn take_summary(&mut self) -> ResponseSummary {
         let headers_sent = self.headers_sent();
         let summary = ResponseSummary {
             status: self
@@ -199,6 +199,8 @@ impl<W: Write> Response<W> {
 
     /// Send `data` after the headers. Empty chunks send nothing: headers go
     /// just before the first non-empty chunk (PEP 3333 "Buffering and Streaming").
+    /// The body's close step may still write; once the response has ended
+    /// (`Finished`, or `CutOff`), nothing more is sent.
     ///
     /// Mirrors `BaseHandler.write`.
     pub(super) fn write(&mut self, data: &[u8]) -> io::Result<()> {
@@ -236,7 +238,7 @@ impl<W: Write> Response<W> {
         if (data.len() as u64) <= room {
             return data;
         }
-        log::warn!("the application sent more than its Content-Length of {declared} bytes; the body was cut there");
+        log::warn!(target: super::LOG_TARGET, "the application sent more than its Content-Length of {declared} bytes; the body was cut there");
         &data[..room as usize]
     }
 
@@ -245,9 +247,12 @@ impl<W: Write> Response<W> {
     ///
     /// Mirrors `BaseHandler.send_headers`.
     fn send_headers(&mut self, first_chunk: &[u8]) -> io::Result<()> {
-        let Phase::Started { status, mut headers } = std::mem::replace(&mut self.phase, Phase::AwaitingStartResponse)
-        else {
-            return Err(io::Error::other("send_headers() outside the Started phase"));
+        let (status, mut headers) = match std::mem::replace(&mut self.phase, Phase::AwaitingStartResponse) {
+            Phase::Started { status, headers } => (status, headers),
+            other => {
+                self.phase = other;
+                return Err(io::Error::other("send_headers() outside the Started phase"));
+            }
         };
         self.cleanup_headers(&status, &mut headers, first_chunk.len() as u64);
         self.chunked = self.chunks_body(&status, &headers);
@@ -393,31 +398,43 @@ impl<W: Write> Response<W> {
             self.send_headers(b"")?;
         }
         let body_allowed = self.body_allowed();
-        let Phase::Sending { status, sent, declared } = &mut self.phase else {
+        let Phase::Sending { sent, declared, .. } = &mut self.phase else {
             return Ok(());
         };
         if let Some(declared) = *declared {
             if body_allowed && *sent < declared {
-                log::warn!(
-                    "the application sent {sent} bytes but declared Content-Length {declared}; closing the connection"
+                log::warn!(target: super::LOG_TARGET, "the application sent {sent} bytes but declared Content-Length {declared}; closing the connection"
                 );
                 self.cut_off();
                 return Ok(());
             }
         }
+        Ok(())
+    }
+
+    /// End a body that was sent whole: its last chunk when it is chunked
+    /// (only a body that ended normally gets one), then `Finished`. Called
+    /// after the body's close step, which may still write (as under
+    /// CPython's `BaseHandler`, whose `close()` closes the result first).
+    pub(super) fn end_body(&mut self) {
+        let Phase::Sending { status, sent, .. } = &mut self.phase else {
+            return;
+        };
         let finished = Phase::Finished {
             status: std::mem::take(status),
             sent: *sent,
         };
-        self.phase = finished;
         if self.chunked {
-            // The last chunk: only a body that ended normally gets it.
             if let Some(trace) = self.trace.as_mut() {
                 trace.last_chunk();
             }
-            self.write_out(b"0\r\n\r\n")?;
+            if let Err(error) = self.write_out(b"0\r\n\r\n") {
+                log::debug!(target: super::LOG_TARGET, "could not send the last chunk: {error}");
+                self.cut_off();
+                return;
+            }
         }
-        Ok(())
+        self.phase = finished;
     }
 
     /// `HTTP/1.1 100 Continue`, only while nothing else was sent
@@ -452,7 +469,7 @@ mod tests {
     use super::*;
 
     fn started(status: &str, headers: &[(&str, &str)]) -> Response<Vec<u8>> {
-        let mut response = Response::new(Some(Vec::new()));
+        let mut response = Response::new(Vec::new());
         let headers = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
         response.start_response(status.to_string(), headers, None).unwrap();
         response
@@ -460,7 +477,7 @@ mod tests {
 
     #[test]
     fn phases_of_a_complete_response() {
-        let mut response = Response::new(Some(Vec::new()));
+        let mut response = Response::new(Vec::new());
         assert!(matches!(response.phase, Phase::AwaitingStartResponse));
         assert!(response.write(b"x").is_err(), "write before start_response");
         let mut response = started("200 OK", &[("Content-Length", "2")]);
@@ -475,8 +492,14 @@ mod tests {
             }
         ));
         response.finish_content().unwrap();
+        assert!(
+            matches!(response.phase, Phase::Sending { sent: 2, .. }),
+            "the close step may still write"
+        );
+        response.end_body();
         assert!(matches!(response.phase, Phase::Finished { sent: 2, .. }));
-        let summary = response.finish();
+        assert!(response.write(b"x").is_err(), "nothing after the end");
+        let summary = response.take_summary();
         assert_eq!(
             (summary.status, summary.bytes_sent, summary.complete),
             (Some(200), 2, true)
@@ -499,7 +522,8 @@ mod tests {
             }
         ));
         assert!(response.write(b"c").is_err(), "nothing more after a cut");
-        let summary = response.finish();
+        response.end_body();
+        let summary = response.take_summary();
         assert_eq!(
             (summary.status, summary.headers_sent, summary.complete),
             (Some(200), true, false)

@@ -36,7 +36,7 @@ pub(crate) fn check_text(part: &'static str, text: &str) -> Result<(), HeaderErr
 /// Check a header as it goes on the wire: both parts pass [`check_text`]
 /// (the name first, then the value), and the name is a token.
 ///
-/// [`Headers`] does not call it: CPython's `Headers` takes any name, and so
+/// [`Headers`](super::Headers) does not call it: CPython's `Headers` takes any name, and so
 /// does ours; `start_response` refuses a name that is not a token.
 ///
 /// # Errors

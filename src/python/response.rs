@@ -44,9 +44,12 @@ impl PythonApplication {
         let iterator = match context.call_method1(intern!(py, "run"), (helpers.iter.bind(py), result)) {
             Ok(iterator) => iterator,
             Err(error) => {
+                let error = failure(
+                    request,
+                    PythonError::new(py, &error, "iter() of the application's result"),
+                );
                 response.close(py);
-                let error = PythonError::new(py, &error, "iter() of the application's result");
-                return Err(failure(request, error));
+                return Err(error);
             }
         };
         // Why: wsgiref computes Content-Length when len(result) == 1

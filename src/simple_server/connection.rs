@@ -60,11 +60,11 @@ fn read_request(
     let head = match http::read_request_head(stream, &config.head_limits(), stopping) {
         Ok(Some(head)) => head,
         Ok(None) => {
-            log::debug!("{client} closed the connection without sending a request");
+            log::debug!(target: super::LOG_TARGET, "{client} closed the connection without sending a request");
             return Err(Handled::NothingSent);
         }
         Err(RequestError::Io(error)) => {
-            log::debug!("{client}: connection failed while reading the request: {error}");
+            log::debug!(target: super::LOG_TARGET, "{client}: connection failed while reading the request: {error}");
             return Err(Handled::Request);
         }
         Err(RequestError::TlsHandshake) => {
@@ -105,7 +105,7 @@ fn respond(
     let environ = match request_environ(shared, &stream, &client, head, framing) {
         Ok(environ) => environ,
         Err(error) => {
-            log::warn!("{client}: could not set up the request: {error}");
+            log::warn!(target: super::LOG_TARGET, "{client}: could not set up the request: {error}");
             return;
         }
     };
@@ -141,7 +141,7 @@ fn respond(
 /// timeout makes `close()` send RST (socket(7)).
 fn reset_connection(stream: TcpStream, client: &str) {
     if let Err(error) = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO)) {
-        log::debug!("{client}: could not reset the connection of a cut response: {error}");
+        log::debug!(target: super::LOG_TARGET, "{client}: could not reset the connection of a cut response: {error}");
     }
     drop(stream);
 }
@@ -262,7 +262,7 @@ fn socket_timeout(limit: Duration) -> Duration {
 
 /// Answer a request the server refuses, log why, and close.
 fn reject(stream: &TcpStream, client: &str, request_line: &str, error: &RequestError, config: &ServerConfig) {
-    log::warn!("{client}: {error}");
+    log::warn!(target: super::LOG_TARGET, "{client}: {error}");
     let size = http::write_error_response(&mut &*stream, error, SERVER_SOFTWARE).ok();
     http::log_request(client, request_line, error.status(), size, true);
     finish_connection(stream, config);

@@ -81,7 +81,7 @@ pub(crate) fn get_environ(head: &RequestHead, base: &BaseEnviron, remote_addr: &
 fn add_http_headers(environ: &mut Environ, headers: &[(String, String)], authority: Option<&str>) {
     for (name, value) in headers {
         if name.contains('_') {
-            log::debug!("dropped request header {name:?}: names with '_' are ambiguous in the environ");
+            log::debug!(target: super::LOG_TARGET, "dropped request header {name:?}: names with '_' are ambiguous in the environ");
             continue;
         }
         let key = name.replace('-', "_").to_ascii_uppercase();
