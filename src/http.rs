@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::util::from_latin1;
+use crate::native::from_latin1;
 
 mod framing;
 mod output;

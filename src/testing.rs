@@ -52,8 +52,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::handlers::SimpleHandler;
+use crate::native::from_latin1;
 use crate::types::{AppError, Application, Body, Environ, Errors, StartResponse};
-use crate::util::from_latin1;
 use crate::validate::{Violation, validator};
 
 mod request;

@@ -15,8 +15,8 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use crate::native::python_repr;
 use crate::types::Environ;
-use crate::util::python_repr;
 
 /// Chunks whose framing a trace shows; the rest are only counted.
 const SHOWN_CHUNKS: u64 = 3;

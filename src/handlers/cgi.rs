@@ -41,8 +41,8 @@ use std::sync::{Arc, Mutex};
 
 use super::{ResponseSummary, SimpleHandler, error_chain};
 use crate::input::Input;
+use crate::native::from_latin1;
 use crate::types::{AppError, Application, Body, Environ, Errors, StartResponse};
-use crate::util::from_latin1;
 
 /// The request meta-variables of RFC 3875 §4.1, and the ones Apache and
 /// nginx add that applications commonly read.

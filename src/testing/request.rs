@@ -4,10 +4,10 @@
 use crate::headers::is_token;
 use crate::http::RequestHead;
 use crate::input::Input;
+use crate::native::from_latin1;
 use crate::simple_server::environ::{BaseEnviron, base_environ, get_environ};
 use crate::types::Environ;
 use crate::uri::{quote_from_bytes, quote_plus, text_to_bytes, unquote};
-use crate::util::from_latin1;
 
 /// A request to run an application with: method, target, headers and body.
 ///
