@@ -386,9 +386,23 @@ fn parse_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Vec<(S
     Ok(headers)
 }
 
-/// A chunked body's data, and whether it ended with its last chunk, read
-/// with the server's own decoder (`wsgi.input`'s).
-fn decode_chunked(framed: &[u8]) -> (Vec<u8>, bool) {
+/// Decode a body sent with chunked transfer-coding: its data, and whether
+/// it ended with its last chunk (`false`: the response was cut off, or the
+/// framing is malformed; the data before that point is kept).
+///
+/// Shapes: `framed` is the body as it came off the wire, after the head.
+/// It is read with the server's own chunked decoder (`wsgi.input`'s).
+///
+/// # Example
+///
+/// ```
+/// use wsgiref::testing::decode_chunked;
+/// assert_eq!(decode_chunked(b"3\r\nabc\r\n0\r\n\r\n"), (b"abc".to_vec(), true));
+/// assert_eq!(decode_chunked(b"3\r\nabc\r\n"), (b"abc".to_vec(), false));
+/// ```
+///
+/// Spec: RFC 9112 §7.1 (chunked transfer coding).
+pub fn decode_chunked(framed: &[u8]) -> (Vec<u8>, bool) {
     let mut input = crate::Input::chunked(std::io::Cursor::new(framed.to_vec()));
     let mut data = Vec::new();
     let mut block = [0u8; 8192];

@@ -143,21 +143,9 @@ pub fn split_raw_response(response: &[u8]) -> (String, Vec<u8>) {
     (head, response[end + 4..].to_vec())
 }
 
-/// A chunked body's data, and whether it ended with its last chunk
-/// (decoded by the crate's own `wsgi.input` decoder).
+/// A chunked body's data, and whether it ended with its last chunk.
 pub fn decode_chunked(framed: &[u8]) -> (Vec<u8>, bool) {
-    let mut input = wsgiref::Input::chunked(std::io::Cursor::new(framed.to_vec()));
-    let mut data = Vec::new();
-    let mut block = [0u8; 8192];
-    // Why `read`, not `read_to_end`: each read stops at a chunk's end, so
-    // the data before a cut is kept when the next read fails.
-    loop {
-        match std::io::Read::read(&mut input, &mut block) {
-            Ok(0) => return (data, true),
-            Ok(count) => data.extend_from_slice(&block[..count]),
-            Err(_) => return (data, false),
-        }
-    }
+    wsgiref::testing::decode_chunked(framed)
 }
 
 /// The head with the `Date:` line replaced by `Date: <DATE>`.
