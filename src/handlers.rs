@@ -30,6 +30,8 @@ use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
+use crate::http::reason_phrase;
+use crate::input::{BodyFault, FaultReport};
 use crate::trace::Trace;
 use crate::types::{
     AppError, Application, Body, Environ, ExcInfo, FileWrapperFn, HeaderList, StartResponse, WriteCallable,
@@ -129,6 +131,10 @@ pub struct SimpleHandler<W: Write> {
 
     // State (don't touch).
     response: Rc<RefCell<Response<W>>>,
+    /// The client's first mistake in sending its body, reported by `wsgi.input`.
+    body_fault: FaultReport,
+    /// `REMOTE_ADDR`, for the log line of such a mistake.
+    remote_addr: String,
 }
 
 impl<W: Write> std::fmt::Debug for SimpleHandler<W> {
@@ -164,6 +170,8 @@ impl<W: Write + 'static> SimpleHandler<W> {
             error_headers: vec![("Content-Type".to_string(), "text/plain".to_string())],
             error_body: b"A server error occurred.  Please contact the administrator.".to_vec(),
             response: Rc::new(RefCell::new(Response::new(out))),
+            body_fault: FaultReport::default(),
+            remote_addr: String::new(),
         }
     }
 
@@ -257,6 +265,15 @@ impl<W: Write + 'static> SimpleHandler<W> {
         response.is_head = environ.get("REQUEST_METHOD") == Some("HEAD");
         response.client_takes_chunked = self.origin_server && self.http_version == "1.1" && is_http_1_1(environ);
         drop(response);
+        // Why a report: an application that fails because the body was bad
+        // is answered as the client's mistake (see `handle_error`). Not for
+        // CGI: there the web server in front framed the body.
+        *self.body_fault.borrow_mut() = None;
+        if self.origin_server {
+            self.remote_addr = environ.get("REMOTE_ADDR").unwrap_or("-").to_string();
+            let input = environ.take_input();
+            environ.input = input.with_fault_report(Rc::clone(&self.body_fault));
+        }
         if self.origin_server && expects_100_continue(environ) {
             let response = Rc::clone(&self.response);
             let input = environ.take_input();
@@ -309,6 +326,11 @@ impl<W: Write + 'static> SimpleHandler<W> {
             self.response.borrow_mut().cut_off();
             return;
         }
+        let fault = self.body_fault.borrow_mut().take();
+        if let Some(fault) = fault {
+            self.answer_body_fault(fault, &error);
+            return;
+        }
         log::error!("error in the application: {}", error_chain(&*error));
         let headers_sent = self.response.borrow().headers_sent();
         if headers_sent {
@@ -317,6 +339,29 @@ impl<W: Write + 'static> SimpleHandler<W> {
         }
         let error_page = self.error_output(error);
         if let Err(error) = self.finish_response(error_page) {
+            log::debug!("could not send the error page: {error}");
+            self.response.borrow_mut().cut_off();
+        }
+    }
+
+    /// The application failed after the client sent a bad body (malformed
+    /// chunks, a body cut short, a stall, too large): a `warn` line names
+    /// the client's mistake, the application's own error goes to `debug`,
+    /// and the client gets the fault's status, or, after the headers, a cut
+    /// response. Not in CPython, whose server blames the application (500).
+    fn answer_body_fault(&self, fault: BodyFault, error: &AppError) {
+        let status = format!("{} {}", fault.status, reason_phrase(fault.status));
+        log::warn!(target: LOG_TARGET, "{}: {status}: {}", self.remote_addr, fault.reason);
+        log::debug!(target: LOG_TARGET, "the application failed on it: {}", error_chain(&**error));
+        if self.response.borrow().headers_sent() {
+            self.response.borrow_mut().cut_off();
+            return;
+        }
+        let page = format!("{status}: {}\n", fault.reason);
+        let headers = vec![("Content-Type".to_string(), "text/plain; charset=utf-8".to_string())];
+        let exc_info = Some(ExcInfo::new(fault.reason));
+        let _ = self.response.borrow_mut().start_response(status, headers, exc_info);
+        if let Err(error) = self.finish_response(Body::from(page)) {
             log::debug!("could not send the error page: {error}");
             self.response.borrow_mut().cut_off();
         }

@@ -27,10 +27,10 @@ use crate::native::from_latin1;
 mod framing;
 mod output;
 
-pub(crate) use framing::RequestTarget;
 pub use framing::{BodyFraming, check_request};
+pub(crate) use framing::{RequestTarget, content_length};
 pub use output::ACCESS_LOG_TARGET;
-pub(crate) use output::{escape_for_log, log_request, write_error_response};
+pub(crate) use output::{escape_for_log, log_request, reason_phrase, write_error_response};
 
 /// Size and time limits for reading a request head. The server copies them
 /// from its [`crate::ServerConfig`] (not passed itself: `http` sits below

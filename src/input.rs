@@ -8,13 +8,20 @@
 //! Spec: PEP 3333 "Input and Error Streams"; RFC 9112 §6 (message body
 //! length) and §7.1 (chunked transfer coding).
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
+
+mod chunked;
 
 /// Longest chunk-size line or trailer line accepted, in bytes.
 /// Why: a chunk size is at most 16 hex digits; extensions are rare and
 /// short. Bounding the line bounds memory (h11 uses the same idea).
 const MAX_CHUNK_LINE_BYTES: usize = 4096;
+
+/// The error text of a chunked body over `max_body_bytes` (413).
+const BODY_TOO_LARGE: &str = "request body larger than the server's max_body_bytes";
 /// Most bytes `read_bytes` allocates before any arrive (1 MiB); it grows
 /// past that only as data comes.
 const MAX_READ_PREALLOCATION: usize = 1024 * 1024;
@@ -61,7 +68,24 @@ pub struct Input {
     max_body_bytes: Option<u64>,
     /// Run once, before the first read: sends `100 Continue` when the client asked.
     before_first_read: Option<Box<dyn FnOnce() -> io::Result<()>>>,
+    /// Where the first mistake of the client is reported (see [`BodyFault`]).
+    fault_report: Option<FaultReport>,
 }
+
+/// What the client did wrong while sending its body: the status the
+/// server answers with (400: malformed chunk framing, or the body ended
+/// early; 408: it stopped sending; 413: a chunked body over
+/// `max_body_bytes`) and why. The handler reads it when the application
+/// fails, so the client's mistake is answered as one, not as a 500 blamed
+/// on the application.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BodyFault {
+    pub(crate) status: u16,
+    pub(crate) reason: String,
+}
+
+/// Shared between an [`Input`] and its handler: the first [`BodyFault`].
+pub(crate) type FaultReport = Rc<RefCell<Option<BodyFault>>>;
 
 /// How the end of the body is found.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -155,7 +179,24 @@ impl Input {
             bytes_read: 0,
             max_body_bytes: None,
             before_first_read: None,
+            fault_report: None,
         }
+    }
+
+    /// Report the client's first mistake (a malformed, short, stalled or
+    /// oversized body) to `report`.
+    pub(crate) fn with_fault_report(mut self, report: FaultReport) -> Input {
+        self.fault_report = Some(report);
+        self
+    }
+
+    /// Note `error` in the fault report when it is the client's mistake;
+    /// hand it back either way.
+    fn noted(&self, error: io::Error) -> io::Error {
+        if let (Some(report), Some(fault)) = (&self.fault_report, client_fault(&error)) {
+            report.borrow_mut().get_or_insert(fault);
+        }
+        error
     }
 
     /// Refuse to read more than `max_body_bytes` bytes of body (an
@@ -345,82 +386,10 @@ impl Input {
             }
         };
         match self.max_body_bytes {
-            Some(max) if allowed > 0 && self.bytes_read >= max => {
-                Err(invalid_data("request body larger than the server's max_body_bytes"))
-            }
+            Some(max) if allowed > 0 && self.bytes_read >= max => Err(invalid_data(BODY_TOO_LARGE)),
             Some(max) => Ok(allowed.min(max - self.bytes_read)),
             None => Ok(allowed),
         }
-    }
-
-    /// Read the framing due next: a chunk-size line, or the CRLF that ends a chunk.
-    fn read_framing(&mut self) -> io::Result<()> {
-        if self.framing == Framing::ChunkEnd {
-            let line = self.read_line_bounded(MAX_CHUNK_LINE_BYTES)?;
-            if !line.is_empty() {
-                return Err(invalid_data("chunk data not followed by CRLF"));
-            }
-            self.framing = Framing::ChunkSize;
-            return Ok(());
-        }
-        self.read_chunk_size()
-    }
-
-    /// `chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF` (RFC 9112 §7.1);
-    /// extensions are read and ignored, as the RFC allows.
-    fn read_chunk_size(&mut self) -> io::Result<()> {
-        let line = self.read_line_bounded(MAX_CHUNK_LINE_BYTES)?;
-        let digits_end = line.iter().position(|&b| b == b';').unwrap_or(line.len());
-        let digits = trim_ows(&line[..digits_end]);
-        let size = parse_hex(digits)
-            .ok_or_else(|| invalid_data(&format!("bad chunk size line {:?}", String::from_utf8_lossy(&line))))?;
-        if size == 0 {
-            self.read_trailers()?;
-            self.framing = Framing::Done;
-        } else {
-            self.framing = Framing::ChunkData { remaining: size };
-        }
-        Ok(())
-    }
-
-    /// `trailer-section = *( field-line CRLF )` then CRLF; read and dropped
-    /// (PEP 3333 has no place for trailers), bounded in bytes.
-    fn read_trailers(&mut self) -> io::Result<()> {
-        let mut total = 0;
-        loop {
-            let line = self.read_line_bounded(MAX_CHUNK_LINE_BYTES)?;
-            if line.is_empty() {
-                return Ok(());
-            }
-            total += line.len();
-            if total > MAX_TRAILER_BYTES {
-                return Err(invalid_data("chunked trailer section too large"));
-            }
-        }
-    }
-
-    /// One CRLF-terminated line of framing, without its CRLF.
-    fn read_line_bounded(&mut self, max_bytes: usize) -> io::Result<Vec<u8>> {
-        let mut line = Vec::new();
-        let read = self
-            .source
-            .by_ref()
-            .take(max_bytes as u64 + 2)
-            .read_until(b'\n', &mut line)?;
-        if read == 0 || !line.ends_with(b"\n") {
-            if line.len() > max_bytes {
-                return Err(invalid_data("chunk framing line too long"));
-            }
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "body ended inside chunk framing",
-            ));
-        }
-        line.pop();
-        if line.pop() != Some(b'\r') {
-            return Err(invalid_data("chunk framing line not ended by CRLF"));
-        }
-        Ok(line)
     }
 
     /// Record that `count` body bytes were handed out.
@@ -443,24 +412,31 @@ fn invalid_data(message: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message.to_string())
 }
 
-/// `OWS = *( SP / HTAB )` trimmed from both ends.
-fn trim_ows(bytes: &[u8]) -> &[u8] {
-    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = bytes.iter().position(|b| !is_ows(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
-    &bytes[start..end]
-}
-
-/// `chunk-size = 1*HEXDIG`, at most 16 digits so it fits a `u64`.
-fn parse_hex(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || digits.len() > 16 || !digits.iter().all(u8::is_ascii_hexdigit) {
-        return None;
-    }
-    u64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+/// The client's mistake behind a body read error, if it is one: a framing
+/// error or a body over the limit (`InvalidData`), a body that ended early
+/// (`UnexpectedEof`), a client that stopped sending (a timeout). A reset
+/// connection is a client gone, not a mistake to answer.
+fn client_fault(error: &io::Error) -> Option<BodyFault> {
+    let status = match error.kind() {
+        io::ErrorKind::InvalidData if error.to_string() == BODY_TOO_LARGE => 413,
+        io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => 400,
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => 408,
+        _ => return None,
+    };
+    Some(BodyFault {
+        status,
+        reason: error.to_string(),
+    })
 }
 
 impl Read for Input {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_body(buf).map_err(|error| self.noted(error))
+    }
+}
+
+impl Input {
+    fn read_body(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let allowed = self.available()?;
         let wanted = buf.len().min(usize::try_from(allowed).unwrap_or(usize::MAX));
         if wanted == 0 {
@@ -482,19 +458,27 @@ impl Read for Input {
 
 impl BufRead for Input {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        let allowed = self.available()?;
+        let allowed = match self.available() {
+            Ok(allowed) => allowed,
+            Err(error) => return Err(self.noted(error)),
+        };
         if allowed == 0 {
             return Ok(&[]);
         }
-        let buffered = self.source.fill_buf()?;
-        if buffered.is_empty() {
-            return Err(io::Error::new(
+        // Why look first: `noted` needs `self` while the buffer borrows it.
+        let error = match self.source.fill_buf() {
+            Ok([]) => io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "client closed the connection before the end of the request body",
-            ));
-        }
-        let count = buffered.len().min(usize::try_from(allowed).unwrap_or(usize::MAX));
-        Ok(&buffered[..count])
+            ),
+            Ok(_) => {
+                let buffered = self.source.buffer();
+                let count = buffered.len().min(usize::try_from(allowed).unwrap_or(usize::MAX));
+                return Ok(&self.source.buffer()[..count]);
+            }
+            Err(error) => error,
+        };
+        Err(self.noted(error))
     }
 
     fn consume(&mut self, count: usize) {

@@ -416,15 +416,66 @@ impl Worker {
 
 /// Log an `accept()` failure (out of file descriptors, an aborted
 /// connection) and pause. Why a pause: EMFILE would otherwise make the
-/// accept loop a busy loop.
+/// accept loop a busy loop. Why at most one line a second: with every
+/// worker retrying, a full descriptor table logged 520 lines in 4 s; the
+/// line says how many failures it stands for.
 fn accept_failed(error: &io::Error) {
-    log::warn!("accept() failed: {error}; retrying");
+    static FAILURES: Mutex<AcceptFailures> = Mutex::new(AcceptFailures {
+        last_line: None,
+        unlogged: 0,
+    });
+    let due = FAILURES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .record(Instant::now());
+    match due {
+        Some(1) => log::warn!("accept() failed: {error}; retrying"),
+        Some(count) => log::warn!("accept() failed: {error}; retrying ({count} failures since the last line)"),
+        None => {}
+    }
     thread::sleep(Duration::from_millis(50));
+}
+
+/// `accept()` failures since the last log line about them.
+struct AcceptFailures {
+    last_line: Option<Instant>,
+    unlogged: u64,
+}
+
+impl AcceptFailures {
+    /// Count one failure at `now`; `Some(count)` when a line is due (at
+    /// most one a second), with the failures it stands for.
+    fn record(&mut self, now: Instant) -> Option<u64> {
+        self.unlogged += 1;
+        if self
+            .last_line
+            .is_some_and(|last| now.duration_since(last) < Duration::from_secs(1))
+        {
+            return None;
+        }
+        self.last_line = Some(now);
+        Some(std::mem::take(&mut self.unlogged))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_failures_are_logged_at_most_once_a_second_with_a_count() {
+        let mut failures = AcceptFailures {
+            last_line: None,
+            unlogged: 0,
+        };
+        let start = Instant::now();
+        assert_eq!(failures.record(start), Some(1));
+        for n in 1..=519u64 {
+            assert_eq!(failures.record(start + Duration::from_millis(n)), None);
+        }
+        assert_eq!(failures.record(start + Duration::from_millis(1000)), Some(520));
+        assert_eq!(failures.record(start + Duration::from_millis(1500)), None);
+    }
     use std::io::{Read, Write};
 
     /// A pool whose handler sleeps `hold`, then answers `ok`. The listener

@@ -159,12 +159,15 @@ fn bytes_after_the_body_never_reach_the_application() {
 }
 
 #[test]
-fn bad_chunk_size_is_a_read_error_for_the_application() {
+fn bad_chunk_size_is_the_clients_400_not_the_applications_500() {
+    // The application's read fails and so does the application; the client
+    // made the mistake, so it gets a 400 that says which (issue 15).
     let server = TestServer::start(echo_app);
     let response =
         server.send(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
-    let (head, _) = split_response(&response);
-    assert_eq!(status(&head), 500);
+    let (head, body) = split_response(&response);
+    assert_eq!(status(&head), 400);
+    assert_eq!(body, b"400 Bad Request: bad chunk size line \"zz\"\n");
     expect_status(&server, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200);
 }
 
@@ -188,8 +191,9 @@ fn max_body_bytes_gives_413_or_a_read_error() {
     let chunked =
         b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n6\r\nworld!\r\n0\r\n\r\n";
     let (head, body) = split_response(&server.send(chunked));
-    // echo_app reads up to 64 KiB at once, so the error comes before any output.
-    assert_eq!(status(&head), 500, "{}", String::from_utf8_lossy(&body));
+    // echo_app reads up to 64 KiB at once, so the error comes before any
+    // output: the client's mistake, answered with 413.
+    assert_eq!(status(&head), 413, "{}", String::from_utf8_lossy(&body));
 }
 
 #[test]
@@ -255,7 +259,7 @@ fn slowloris_is_cut_off_with_408() {
 }
 
 #[test]
-fn stalled_body_is_a_read_error_the_application_sees() {
+fn stalled_body_is_a_read_error_the_application_sees_and_a_408_for_the_client() {
     let server = TestServer::start_with_config(echo_app, short_timeouts());
     let mut stream = TcpStream::connect(server.address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -263,7 +267,7 @@ fn stalled_body_is_a_read_error_the_application_sees() {
         .write_all(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nonly ten b")
         .unwrap();
     let (head, _) = split_response(&common::read_to_end(&mut stream));
-    assert_eq!(status(&head), 500);
+    assert_eq!(status(&head), 408);
     expect_status(&server, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200);
 }
 
@@ -365,4 +369,109 @@ fn handle_request_is_not_used_up_by_an_idle_connection() {
     idle.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let _ = idle.read_to_end(&mut nothing);
     assert!(nothing.is_empty(), "the idle connection gets no answer: {nothing:?}");
+}
+
+#[test]
+fn host_values_must_be_host_and_port() {
+    // RFC 9112 §3.2: a Host with an invalid value is a 400 (RFC 3986 grammar).
+    let server = TestServer::start(hello_app);
+    for host in [
+        "evil.example/path@x",
+        "localhost:8o",
+        "a.example, b.example",
+        "user@host",
+        "[::1",
+        "[zz]:80",
+        "::1",
+        "a b",
+        "host:80:81",
+        "%zz.example",
+    ] {
+        let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        expect_status(&server, request.as_bytes(), 400);
+    }
+    for host in [
+        "",
+        "localhost",
+        "127.0.0.1:8000",
+        "[::1]:8000",
+        "[v1.fe80::a+en1]",
+        "example.com:",
+        "xn--caf-dma.example",
+        "caf%C3%A9.example",
+    ] {
+        let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        expect_status(&server, request.as_bytes(), 200);
+    }
+}
+
+#[test]
+fn chunked_framing_errors_are_the_clients_400() {
+    let server = TestServer::start(echo_app);
+    let framed =
+        |chunks: &str| format!("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n{chunks}").into_bytes();
+    for chunks in [
+        "zz\r\nhello\r\n0\r\n\r\n",
+        "-5\r\nhello\r\n0\r\n\r\n",
+        "+5\r\nhello\r\n0\r\n\r\n",
+        "0x5\r\nhello\r\n0\r\n\r\n",
+        "5_0\r\nhello\r\n0\r\n\r\n",
+        "\r\nhello\r\n0\r\n\r\n",
+        "10000000000000005\r\nhello\r\n0\r\n\r\n",
+        " 5\r\nhello\r\n0\r\n\r\n",
+        "\t5\r\nhello\r\n0\r\n\r\n",
+        "5\nhello\r\n0\r\n\r\n",
+        "5;a=\rb\r\nhello\r\n0\r\n\r\n",
+        "5;a=\0\r\nhello\r\n0\r\n\r\n",
+        "5;a=\x01\r\nhello\r\n0\r\n\r\n",
+    ] {
+        let (head, body) = split_response(&server.send(&framed(chunks)));
+        assert_eq!(status(&head), 400, "{chunks:?}: {}", String::from_utf8_lossy(&body));
+        assert!(body.starts_with(b"400 Bad Request: "), "{chunks:?}");
+    }
+    // A chunk longer than its size, or data without its CRLF: the size
+    // line and "hello" are read, then the framing is wrong.
+    for chunks in ["5\r\nhelloEXTRA\r\n0\r\n\r\n", "5\r\nhello\n0\r\n\r\n"] {
+        let (head, _) = split_response(&server.send(&framed(chunks)));
+        assert_eq!(status(&head), 400, "{chunks:?}");
+    }
+    // Extensions that are text, and whitespace before `;`, are fine.
+    let (head, body) = split_response(&server.send(&framed("5 ;name=\"v\"\t\r\nhello\r\n0\r\n\r\n")));
+    assert_eq!((status(&head), body.as_slice()), (200, &b"hello"[..]));
+    expect_status(&server, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200);
+}
+
+#[test]
+fn a_client_that_closes_before_its_body_gets_a_400() {
+    let server = TestServer::start(echo_app);
+    let mut stream = TcpStream::connect(server.address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .write_all(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nonly ten b")
+        .unwrap();
+    stream.shutdown(Shutdown::Write).unwrap();
+    let (head, body) = split_response(&common::read_to_end(&mut stream));
+    assert_eq!(status(&head), 400, "{}", String::from_utf8_lossy(&body));
+    assert!(body.starts_with(b"400 Bad Request: client closed the connection before the end of the request body"));
+    expect_status(&server, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200);
+}
+
+#[test]
+fn identical_content_lengths_become_one_plain_number() {
+    // RFC 9110 §8.6 lets a recipient take `5, 5` as 5; the application
+    // then sees CONTENT_LENGTH = '5', not '5, 5'.
+    let server = TestServer::start(demo_app);
+    let (head, body) = split_response(&server.send(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\nhello"));
+    assert_eq!(status(&head), 200);
+    assert!(String::from_utf8_lossy(&body).contains("\nCONTENT_LENGTH = '5'\n"));
+    let (head, body) = split_response(
+        &server.send(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"),
+    );
+    assert_eq!(status(&head), 200);
+    assert!(String::from_utf8_lossy(&body).contains("\nCONTENT_LENGTH = '5'\n"));
+    expect_status(
+        &server,
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\nhello",
+        400,
+    );
 }

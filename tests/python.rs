@@ -1058,3 +1058,21 @@ except ConnectionResetError:
     let cpython = ServerProcess::cpython("bare_apps:raises_in_body", PYTHON_DIR, base_python_executable());
     assert_eq!(read_with_http_client(cpython.address, "1.1"), "complete b'first '");
 }
+
+#[test]
+fn a_bad_chunked_body_is_the_clients_400_under_python_too() {
+    // The Python application's read raises and so does the application;
+    // the client made the mistake: 400, not the application's 500.
+    let bad = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n";
+    let response = serve_once(bare("echo"), bad);
+    assert_eq!(response.status, "400 Bad Request");
+    assert_eq!(response.text(), "400 Bad Request: bad chunk size line \"zz\"\n");
+    // `Content-Length: 5, 5` is one length of 5 (CONTENT_LENGTH = '5', see
+    // tests/environ.rs): the body is read whole.
+    let listed = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello";
+    let response = serve_once(bare("echo"), listed);
+    assert_eq!(
+        (response.status.as_str(), response.text().as_str()),
+        ("200 OK", "hello")
+    );
+}

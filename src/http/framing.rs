@@ -33,10 +33,17 @@ pub enum BodyFraming {
 /// §6.1-§6.3 (framing); RFC 9110 §10.1.1 (`Expect`).
 pub fn check_request(head: &RequestHead, max_body_bytes: Option<u64>) -> Result<BodyFraming, RequestError> {
     check_target(head)?;
-    let hosts = head.get_all("Host").len();
-    if hosts > 1 || (head.minor_version >= 1 && hosts == 0) {
+    let hosts = head.get_all("Host");
+    if hosts.len() > 1 || (head.minor_version >= 1 && hosts.is_empty()) {
         return Err(RequestError::BadRequest(format!(
-            "{hosts} Host header fields; HTTP/1.1 needs exactly one"
+            "{} Host header fields; HTTP/1.1 needs exactly one",
+            hosts.len()
+        )));
+    }
+    if let Some(host) = hosts.first().filter(|host| !is_valid_host(host)) {
+        return Err(RequestError::BadRequest(format!(
+            "Host {:?} is not a host[:port] (RFC 9112 section 3.2)",
+            escape_for_log(host)
         )));
     }
     for expect in head.get_all("Expect") {
@@ -78,24 +85,73 @@ fn check_target(head: &RequestHead) -> Result<(), RequestError> {
 
 /// An absolute-form authority must name a host, with no userinfo
 /// (RFC 9110 §4.2.1: "A sender MUST NOT generate the userinfo
-/// subcomponent"; an empty host is invalid) and balanced IPv6 brackets.
+/// subcomponent"; `@` is not in a host) and an empty host is invalid.
 fn is_valid_authority(authority: &str) -> bool {
-    if authority.is_empty() || authority.contains('@') {
-        return false;
-    }
-    match authority.strip_prefix('[') {
-        Some(rest) => rest.split_once(']').is_some_and(|(ip, port)| {
-            !ip.is_empty()
-                && (port.is_empty()
-                    || port
-                        .strip_prefix(':')
-                        .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())))
-        }),
+    !authority.is_empty() && !authority.starts_with(':') && is_valid_host(authority)
+}
+
+/// `Host = uri-host [ ":" port ]`, `uri-host = IP-literal / IPv4address /
+/// reg-name`, `port = *DIGIT`; an empty value is allowed (a client sends
+/// one when the target has no authority).
+///
+/// Spec: RFC 9112 §3.2, RFC 3986 §3.2.2 and §3.2.3.
+fn is_valid_host(value: &str) -> bool {
+    let (host_is_valid, port) = match value.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((literal, after)) => (is_ip_literal(literal), after),
+            None => return false,
+        },
         None => {
-            let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
-            !host.is_empty() && !host.contains(['[', ']']) && port.bytes().all(|b| b.is_ascii_digit())
+            let end = value.find(':').unwrap_or(value.len());
+            (is_reg_name(&value[..end]), &value[end..])
         }
+    };
+    let port_is_valid = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    host_is_valid && port_is_valid
+}
+
+/// `reg-name = *( unreserved / pct-encoded / sub-delims )`, which also
+/// covers `IPv4address`.
+fn is_reg_name(host: &str) -> bool {
+    let bytes = host.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if byte == b'%' {
+            let escape = bytes.get(i + 1..i + 3);
+            if !escape.is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)) {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if !(byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&byte)) {
+            return false;
+        }
+        i += 1;
     }
+    true
+}
+
+/// `IP-literal = "[" ( IPv6address / IPvFuture ) "]"`, without its
+/// brackets; `IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )`.
+fn is_ip_literal(literal: &str) -> bool {
+    if let Some(future) = literal.strip_prefix(['v', 'V']) {
+        let Some((version, rest)) = future.split_once('.') else {
+            return false;
+        };
+        let rest_is_valid = rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:".contains(&b));
+        return !version.is_empty()
+            && version.bytes().all(|b| b.is_ascii_hexdigit())
+            && !rest.is_empty()
+            && rest_is_valid;
+    }
+    literal.parse::<std::net::Ipv6Addr>().is_ok()
 }
 
 /// `Transfer-Encoding` and `Content-Length` rules (RFC 9112 §6.1-§6.3).
@@ -134,7 +190,7 @@ fn body_framing(head: &RequestHead) -> Result<BodyFraming, RequestError> {
 
 /// `Content-Length = 1*DIGIT`; a list of identical values counts as one
 /// (RFC 9110 §8.6), different values are an error.
-fn content_length(values: &[&str]) -> Result<u64, RequestError> {
+pub(crate) fn content_length(values: &[&str]) -> Result<u64, RequestError> {
     let mut length = None;
     for value in values.iter().flat_map(|value| value.split(',')) {
         let value = value.trim_matches([' ', '\t']);

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::SERVER_SOFTWARE;
-use crate::http::{RequestHead, RequestTarget};
+use crate::http::{RequestHead, RequestTarget, content_length};
 use crate::types::Environ;
 use crate::uri::unquote;
 
@@ -67,12 +67,28 @@ pub(crate) fn get_environ(head: &RequestHead, base: &BaseEnviron, remote_addr: &
         .map_or("text/plain", |v| v)
         .to_string();
     environ.insert("CONTENT_TYPE", content_type);
-    if let Some(length) = head.get_all("Content-Length").first().filter(|v| !v.is_empty()) {
-        environ.insert("CONTENT_LENGTH", length.to_string());
+    if let Some(length) = normalised_content_length(head) {
+        environ.insert("CONTENT_LENGTH", length);
     }
     add_http_headers(&mut environ, &head.headers, target.authority.as_deref());
     environ.multithread = true;
     environ
+}
+
+/// `CONTENT_LENGTH` as one plain decimal number: a list of identical
+/// values (`Content-Length: 5, 5`, or the header twice), which RFC 9110
+/// §8.6 lets a recipient take as one, gives `5`, so that
+/// `int(environ['CONTENT_LENGTH'])` works (CPython passes `'5, 5'` on). A
+/// single value is kept as sent (`05` too, as CPython). The server has
+/// refused other lists already; a harness request that it would refuse
+/// keeps its first value as sent.
+fn normalised_content_length(head: &RequestHead) -> Option<String> {
+    let values = head.get_all("Content-Length");
+    let first = values.first().filter(|value| !value.is_empty())?;
+    if values.len() == 1 && !first.contains(',') {
+        return Some(first.to_string());
+    }
+    Some(content_length(&values).map_or_else(|_| first.to_string(), |length| length.to_string()))
 }
 
 /// `HTTP_*` keys: names uppercased with `-` → `_`, values stripped,
