@@ -40,6 +40,7 @@ use crate::util::{FileWrapper, guess_scheme};
 
 mod cgi;
 mod checks;
+mod debug_page;
 mod response;
 pub use cgi::{BaseCgiHandler, CgiHandler, read_environ, read_environ_from};
 use response::Response;
@@ -128,6 +129,12 @@ pub struct SimpleHandler<W: Write> {
     pub error_headers: HeaderList,
     /// The body of the error page, bytes.
     pub error_body: Vec<u8>,
+    /// Answer an application error with the development error page (the
+    /// error, its traceback or causes, and the request line, as HTML)
+    /// instead of `error_body`. Default `false`; the `wsgiref` command
+    /// turns it on when it listens on a loopback address. Never turn it on
+    /// for a public address: errors can show code, settings and data.
+    pub debug_error_page: bool,
 
     // State (don't touch).
     response: Rc<RefCell<Response<W>>>,
@@ -135,6 +142,8 @@ pub struct SimpleHandler<W: Write> {
     body_fault: FaultReport,
     /// `REMOTE_ADDR`, for the log line of such a mistake.
     remote_addr: String,
+    /// `GET /path?query HTTP/1.1`, for the development error page.
+    request_line: String,
 }
 
 impl<W: Write> std::fmt::Debug for SimpleHandler<W> {
@@ -169,6 +178,8 @@ impl<W: Write + 'static> SimpleHandler<W> {
             error_status: "500 Internal Server Error".to_string(),
             error_headers: vec![("Content-Type".to_string(), "text/plain".to_string())],
             error_body: b"A server error occurred.  Please contact the administrator.".to_vec(),
+            debug_error_page: false,
+            request_line: String::new(),
             response: Rc::new(RefCell::new(Response::new(out))),
             body_fault: FaultReport::default(),
             remote_addr: String::new(),
@@ -269,6 +280,9 @@ impl<W: Write + 'static> SimpleHandler<W> {
         // is answered as the client's mistake (see `handle_error`). Not for
         // CGI: there the web server in front framed the body.
         *self.body_fault.borrow_mut() = None;
+        if self.debug_error_page {
+            self.request_line = request_line(environ);
+        }
         if self.origin_server {
             self.remote_addr = environ.get("REMOTE_ADDR").unwrap_or("-").to_string();
             let input = environ.take_input();
@@ -371,14 +385,17 @@ impl<W: Write + 'static> SimpleHandler<W> {
     ///
     /// Mirrors `BaseHandler.error_output`.
     fn error_output(&self, error: AppError) -> Body {
+        let (headers, body) = match self.debug_error_page {
+            true => (
+                vec![("Content-Type".to_string(), "text/html; charset=utf-8".to_string())],
+                debug_page::render(&error_chain(&*error), &self.request_line).into_bytes(),
+            ),
+            false => (self.error_headers.clone(), self.error_body.clone()),
+        };
         let mut response = self.response.borrow_mut();
         // The error page is ours, so it cannot fail the checks.
-        let _ = response.start_response(
-            self.error_status.clone(),
-            self.error_headers.clone(),
-            Some(ExcInfo::new(error)),
-        );
-        Body::from(self.error_body.clone())
+        let _ = response.start_response(self.error_status.clone(), headers, Some(ExcInfo::new(error)));
+        Body::from(body)
     }
 
     /// End the response and say what was sent. The body was already closed.
@@ -407,6 +424,25 @@ impl<W: Write + 'static> SimpleHandler<W> {
     pub fn into_output(self) -> Option<W> {
         self.response.borrow_mut().out.take()
     }
+}
+
+/// `GET /path?query HTTP/1.1`: the request as the environ has it (the
+/// path quoted again, as `wsgiref.util.request_uri` does).
+fn request_line(environ: &Environ) -> String {
+    let path = format!(
+        "{}{}",
+        environ.get("SCRIPT_NAME").unwrap_or_default(),
+        environ.get("PATH_INFO").unwrap_or_default()
+    );
+    let query = environ.get("QUERY_STRING").filter(|query| !query.is_empty());
+    format!(
+        "{} {}{}{} {}",
+        environ.get("REQUEST_METHOD").unwrap_or("-"),
+        crate::uri::quote(&path, "/;=,"),
+        if query.is_some() { "?" } else { "" },
+        query.unwrap_or_default(),
+        environ.get("SERVER_PROTOCOL").unwrap_or("-")
+    )
 }
 
 /// `Expect: 100-continue` on an HTTP/1.1 (or later 1.x) request; 1.0
@@ -680,5 +716,29 @@ mod tests {
             output.ends_with("\r\n\r\n1\r\na\r\n1\r\nb\r\n5\r\n-tail\r\n0\r\n\r\n"),
             "{output:?}"
         );
+    }
+
+    #[test]
+    fn the_development_error_page_shows_the_error_chain_escaped() {
+        let failing = app_fn(|_e, _start_response| {
+            let cause = std::io::Error::other("no <such> file");
+            Err(Box::new(std::io::Error::new(std::io::ErrorKind::NotFound, cause)) as AppError)
+        });
+        let mut environ = Environ::new();
+        environ.insert("REQUEST_METHOD", "GET");
+        environ.insert("PATH_INFO", "/a b");
+        environ.insert("QUERY_STRING", "x=1");
+        environ.insert("SERVER_PROTOCOL", "HTTP/1.0");
+        let mut handler = SimpleHandler::new(Vec::new());
+        handler.debug_error_page = true;
+        let summary = handler.run(&failing, environ);
+        let output = String::from_utf8(handler.into_output().unwrap()).unwrap();
+        assert_eq!(summary.status, Some(500));
+        assert!(
+            output.contains("\r\nContent-Type: text/html; charset=utf-8\r\n"),
+            "{output}"
+        );
+        assert!(output.contains("<code>GET /a%20b?x=1 HTTP/1.0</code>"), "{output}");
+        assert!(output.contains("<pre>no &lt;such&gt; file</pre>"), "{output}");
     }
 }

@@ -1076,3 +1076,46 @@ fn a_bad_chunked_body_is_the_clients_400_under_python_too() {
         ("200 OK", "hello")
     );
 }
+
+#[test]
+fn the_development_error_page_shows_the_traceback_on_loopback() {
+    // A Flask view raises and Flask lets the error through (as in debug
+    // mode): on a loopback address, the 500 page is the error and its
+    // traceback as HTML, escaped; the terminal shows the traceback once.
+    let server = ServerProcess::ours("flask_app:propagating", PYTHON_DIR, Some(venv::python_venv()));
+    let response = server.request(&get("/boom"));
+    assert_eq!(response.status, "500 Internal Server Error");
+    assert_eq!(response.header("content-type"), Some("text/html; charset=utf-8"));
+    let page = response.text();
+    assert!(
+        page.contains("<h2>the application raised ValueError: &lt;b&gt;boom&lt;/b&gt; &amp; more</h2>"),
+        "{page}"
+    );
+    assert!(page.contains("Traceback (most recent call last):"), "{page}");
+    assert!(page.contains("in helper_that_fails"), "{page}");
+    assert!(page.contains("<code>GET /boom HTTP/1.1</code>"), "{page}");
+    assert!(!page.contains("<b>boom"), "escaped");
+    let log = server.stderr();
+    assert_eq!(log.matches("Traceback (most recent call last):").count(), 1, "{log}");
+    // --no-debug-page: the plain page, as CPython's wsgiref.
+    let mut command = our_command("flask_app:propagating", PYTHON_DIR, Some(venv::python_venv()));
+    command.arg("--no-debug-page");
+    let plain = ServerProcess::start(command, "ours --no-debug-page");
+    let response = plain.request(&get("/boom"));
+    assert_eq!(
+        response.text(),
+        "A server error occurred.  Please contact the administrator."
+    );
+}
+
+#[test]
+fn wsgi_errors_reaches_the_terminal_as_the_application_wrote_it() {
+    // No `[ERROR wsgi.errors]` before each line: a traceback an application
+    // writes there can be read and pasted as it is.
+    let server = ServerProcess::ours("bare_apps:errors", PYTHON_DIR, None);
+    assert_eq!(server.request(&get("/")).text(), "logged");
+    let log = server.stderr();
+    assert!(log.lines().any(|line| line == "a line for wsgi.errors"), "{log}");
+    assert!(log.lines().any(|line| line == "two parts"), "{log}");
+    assert!(!log.contains("[ERROR wsgi.errors]"), "{log}");
+}

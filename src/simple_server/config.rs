@@ -68,6 +68,12 @@ pub struct ServerConfig {
     /// [`crate::trace`]). Default `false`; the `trace` log level for the
     /// target `wsgiref::trace` turns it on too.
     pub trace: bool,
+    /// Answer an application error with the development error page (the
+    /// error and its traceback as HTML; see
+    /// [`SimpleHandler::debug_error_page`](crate::handlers::SimpleHandler::debug_error_page)).
+    /// Default `false`; the `wsgiref` command turns it on when it listens
+    /// on a loopback address. Never for a public address.
+    pub debug_error_page: bool,
     /// How long `serve_forever` waits for requests in flight after
     /// `shutdown()`. Default 30 s (gunicorn's `graceful_timeout`).
     pub shutdown_grace: Duration,
@@ -89,6 +95,7 @@ impl Default for ServerConfig {
             max_drain_bytes: 64 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(30),
             trace: false,
+            debug_error_page: false,
         }
     }
 }

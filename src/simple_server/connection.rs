@@ -109,12 +109,7 @@ fn respond(
             return;
         }
     };
-    // The handler owns the stream while it writes the response, then gives it back.
-    let mut handler = SimpleHandler::new(stream);
-    handler.server_software = Some(SERVER_SOFTWARE.to_string());
-    if let Some(trace) = trace {
-        handler.set_trace(trace);
-    }
+    let mut handler = new_handler(stream, config, trace);
     let summary = handler.run(&*shared.application, environ);
     if let Some(trace) = handler.take_trace() {
         trace::emit(&trace.finish(), config.trace);
@@ -144,6 +139,18 @@ fn reset_connection(stream: TcpStream, client: &str) {
         log::debug!(target: super::LOG_TARGET, "{client}: could not reset the connection of a cut response: {error}");
     }
     drop(stream);
+}
+
+/// The handler for one response, configured as the server's. It owns the
+/// stream while it writes the response, then gives it back.
+fn new_handler(stream: TcpStream, config: &ServerConfig, trace: Option<Trace>) -> SimpleHandler<TcpStream> {
+    let mut handler = SimpleHandler::new(stream);
+    handler.server_software = Some(SERVER_SOFTWARE.to_string());
+    handler.debug_error_page = config.debug_error_page;
+    if let Some(trace) = trace {
+        handler.set_trace(trace);
+    }
+    handler
 }
 
 /// A protocol trace of this request, when tracing is on.

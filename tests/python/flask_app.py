@@ -74,3 +74,18 @@ def count_teardown(error):
 def teardowns():
     """Teardowns run so far (this request's runs after the answer)."""
     return "%d\n" % TEARDOWNS["count"]
+
+
+# An application whose errors reach the server, as under `app.debug` (the
+# way `flask run --debug` runs): the development error page shows them.
+propagating = Flask(__name__)
+propagating.config["PROPAGATE_EXCEPTIONS"] = True
+
+
+@propagating.get("/boom")
+def boom():
+    return helper_that_fails("<b>boom</b> & more")
+
+
+def helper_that_fails(text):
+    raise ValueError(text)

@@ -157,6 +157,21 @@ pub fn urls(address: SocketAddr) -> Vec<String> {
     urls
 }
 
+/// Whether `host` resolves only to loopback addresses (`127.0.0.1`,
+/// `localhost`, `::1`): then only this machine can reach the server, and the
+/// development error page is safe to show.
+pub fn is_loopback(host: &str, port: u16) -> bool {
+    use std::net::ToSocketAddrs;
+    let host = if host.is_empty() { "0.0.0.0" } else { host };
+    match (host, port).to_socket_addrs() {
+        Ok(addresses) => {
+            let addresses: Vec<_> = addresses.collect();
+            !addresses.is_empty() && addresses.iter().all(|address| address.ip().is_loopback())
+        }
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,8 +86,10 @@ fn format_record(out: &mut env_logger::fmt::Formatter, record: &log::Record, col
             Some(style) => writeln!(out, "\x1b[{style}m{}\x1b[0m", record.args()),
             None => writeln!(out, "{}", record.args()),
         }
-    } else if record.target() == wsgiref::trace::TARGET {
-        // A trace block is printed as it is: it has its own layout.
+    } else if record.target() == wsgiref::trace::TARGET || record.target() == "wsgi.errors" {
+        // A trace block has its own layout; what the application writes to
+        // `wsgi.errors` (a traceback, say) is shown as it wrote it, so it can
+        // be read and pasted without a prefix on every line.
         writeln!(out, "{}", record.args())
     } else {
         let level_style = match record.level() {

@@ -84,6 +84,12 @@ Options:
                  URL prefix of --static files [default: /static/]; / serves
                  only the files
   -q, --quiet    Print only the `Serving HTTP on ...` line at start
+  --no-debug-page
+                 Answer an application error with the plain 500 text, not
+                 the development error page (the error and its traceback
+                 as HTML), which is on when listening on a loopback address
+  --debug-page   Show the development error page even when listening on
+                 other addresses (every client on the network sees it)
   --no-access-log
                  Do not log each request (uvicorn's name for it; gunicorn
                  and granian log none unless asked). Warnings and errors
@@ -145,6 +151,8 @@ struct Args {
     quiet: bool,
     /// `--no-access-log` clears it.
     access_log: bool,
+    /// `--debug-page` / `--no-debug-page`; by default, on for a loopback address.
+    debug_page: Option<bool>,
     /// `--no-django-static` clears it.
     django_static: bool,
     /// Whether `--min-threads` was given (else `--python` picks its own).
@@ -174,6 +182,7 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
         static_url: "/static/".to_string(),
         quiet: false,
         access_log: true,
+        debug_page: None,
         django_static: true,
         min_threads_given: false,
         colour: Colour::Auto,
@@ -208,6 +217,8 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
             Long("static-url") => args.static_url = parser.value()?.string()?,
             Short('q') | Long("quiet") => args.quiet = true,
             Long("no-access-log") => args.access_log = false,
+            Long("debug-page") => args.debug_page = Some(true),
+            Long("no-debug-page") => args.debug_page = Some(false),
             Long("no-django-static") => args.django_static = false,
             Long("color") | Long("colour") => args.colour = Colour::parse(&parser.value()?.string()?)?,
             Long("reload") => args.reload = true,
@@ -380,6 +391,9 @@ fn start_server(args: &Args, application: Box<dyn Application>) -> Result<WsgiSe
     if args.app == "python" && !args.min_threads_given {
         config.min_threads = python_min_threads();
     }
+    config.debug_error_page = args
+        .debug_page
+        .unwrap_or_else(|| address::is_loopback(&args.host, args.port));
     let server = WsgiServer::with_config(&args.host, args.port, application, config)
         .map_err(|error| address::bind_error_message(&error, &args.host, args.port))?;
     if let Err(error) = address::set_backlog(server.socket(), args.backlog) {
