@@ -50,11 +50,12 @@ pub(crate) struct HeadLimits {
 
 impl HeadLimits {
     /// The read timeout used while waiting for a head: the head timeout,
-    /// but at most 1 s, so that a worker waiting on an idle connection
-    /// wakes up once a second to see whether the server is shutting down.
+    /// but at most [`PARK_AFTER`], after which a worker hands a client
+    /// that sends nothing to the waiting room (or, without one, looks at
+    /// the deadline and whether the server is stopping, and waits again).
     /// At least 1 ms: std refuses a zero timeout.
     pub(crate) fn read_slice(&self) -> Duration {
-        self.head_timeout.min(STOP_CHECK_INTERVAL).max(Duration::from_millis(1))
+        self.head_timeout.min(PARK_AFTER).max(Duration::from_millis(1))
     }
 }
 
@@ -197,15 +198,19 @@ impl Error for RequestError {
     }
 }
 
-/// Read one request head from `stream`, within `limits`. The stream's read
-/// timeout must already be [`HeadLimits::read_slice`] (the server's accepted
-/// sockets inherit it from the listener, which saves a system call per
-/// connection).
+/// Read one request head from `stream`, within `limits`, going on from
+/// `so_far` (bytes the waiting room already read; empty for a new
+/// connection). The stream's read timeout must already be
+/// [`HeadLimits::read_slice`] (the server's accepted sockets inherit it from
+/// the listener, which saves a system call per connection).
 ///
-/// Returns `Ok(None)` when the client closed the connection without sending
-/// a byte (browsers' pre-connections do), when it sent nothing within the
-/// head timeout (it is closed without an answer), or when `stopping` became
-/// true while nothing had arrived yet (the server is shutting down).
+/// Returns [`HeadRead::Nothing`] when the client closed the connection
+/// without sending a byte (browsers' pre-connections do), when it sent
+/// nothing before the deadline (it is closed without an answer), or when
+/// `stopping` became true while nothing had arrived yet (the server is
+/// shutting down); [`HeadRead::Stalled`] when `may_park` and no byte came
+/// for a read slice (a slow or idle client: the caller hands it to the
+/// waiting room instead of holding a worker).
 ///
 /// # Errors
 ///
@@ -217,33 +222,32 @@ pub(crate) fn read_request_head(
     stream: &TcpStream,
     limits: &HeadLimits,
     stopping: &AtomicBool,
-) -> Result<Option<RequestHead>, RequestError> {
+    so_far: HeadSoFar,
+    may_park: bool,
+) -> Result<HeadRead, RequestError> {
     // Why bounded in bytes and time: httparse keeps no state and re-parses
     // the whole buffer on every call, and a client may trickle bytes forever.
     let waiting = Waiting {
-        deadline: Instant::now() + limits.head_timeout,
+        deadline: so_far.deadline,
         limits,
         stopping,
+        may_park,
     };
-    // Why two buffers: most heads arrive in one read, parsed in place from
-    // `block`; `buffer` collects the bytes only when more reads are needed.
-    let (mut block, mut buffer) = ([0u8; 4096], Vec::new());
-    loop {
-        let first_read = buffer.is_empty();
-        let Some(count) = waiting.read(stream, &mut block, first_read)? else {
-            return Ok(None);
-        };
-        let head_bytes: &[u8] = if first_read {
-            &block[..count]
-        } else {
-            buffer.extend_from_slice(&block[..count]);
-            &buffer
-        };
-        if let Some(head) = parse_within_limits(head_bytes, limits)? {
-            return Ok(Some(head));
+    let mut buffer = so_far.bytes;
+    if !buffer.is_empty() {
+        if let Some(head) = parse_within_limits(&buffer, limits)? {
+            return Ok(HeadRead::Complete(head));
         }
-        if first_read {
-            buffer.extend_from_slice(&block[..count]);
+    }
+    let mut block = [0u8; 4096];
+    loop {
+        let count = match waiting.read(stream, &mut block, buffer.is_empty())? {
+            Arrived::Bytes(count) => count,
+            Arrived::Nothing => return Ok(HeadRead::Nothing),
+            Arrived::Stalled => return Ok(HeadRead::Stalled(buffer)),
+        };
+        if let Some(head) = parse_received(&mut buffer, &block[..count], limits)? {
+            return Ok(HeadRead::Complete(head));
         }
         if Instant::now() >= waiting.deadline {
             return Err(RequestError::Timeout);
@@ -251,42 +255,102 @@ pub(crate) fn read_request_head(
     }
 }
 
+/// The head, if `received` completes it after what `buffer` holds.
+///
+/// Why two buffers: most heads arrive in one read, parsed in place from
+/// the read block; `buffer` collects the bytes only when more reads are needed.
+fn parse_received(
+    buffer: &mut Vec<u8>,
+    received: &[u8],
+    limits: &HeadLimits,
+) -> Result<Option<RequestHead>, RequestError> {
+    if buffer.is_empty() {
+        let head = parse_within_limits(received, limits)?;
+        if head.is_none() {
+            buffer.extend_from_slice(received);
+        }
+        return Ok(head);
+    }
+    buffer.extend_from_slice(received);
+    parse_within_limits(buffer, limits)
+}
+
+/// The start of a request head: the bytes read so far (by the waiting
+/// room) and when the whole head is due.
+#[derive(Debug)]
+pub(crate) struct HeadSoFar {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) deadline: Instant,
+}
+
+impl HeadSoFar {
+    /// A new connection: nothing read, the head due within `limits.head_timeout`.
+    pub(crate) fn new(limits: &HeadLimits) -> HeadSoFar {
+        HeadSoFar {
+            bytes: Vec::new(),
+            deadline: Instant::now() + limits.head_timeout,
+        }
+    }
+}
+
+/// How a head read ended without an error.
+#[derive(Debug)]
+pub(crate) enum HeadRead {
+    /// The whole head.
+    Complete(RequestHead),
+    /// Nothing will be answered (see [`read_request_head`]).
+    Nothing,
+    /// The client paused mid-head (or before it): the bytes so far, for
+    /// the waiting room.
+    Stalled(Vec<u8>),
+}
+
+/// What one wait for request-head bytes gave.
+enum Arrived {
+    Bytes(usize),
+    Nothing,
+    Stalled,
+}
+
 /// The wait for the bytes of one request head: until when, under which
-/// limits, and whether the server is stopping.
+/// limits, whether the server is stopping, and whether a stalled client
+/// may be handed to the waiting room.
 struct Waiting<'a> {
     deadline: Instant,
     limits: &'a HeadLimits,
     stopping: &'a AtomicBool,
+    may_park: bool,
 }
 
 impl Waiting<'_> {
     /// Read into `block`, waking once a read slice to look at the deadline
     /// and at `stopping`; `nothing_yet` when no byte of the head has come.
-    /// `Ok(None)`: nothing will be answered (the client closed before its
-    /// first byte or sent none in time, or the server is stopping).
-    fn read(&self, mut stream: &TcpStream, block: &mut [u8], nothing_yet: bool) -> Result<Option<usize>, RequestError> {
+    fn read(&self, mut stream: &TcpStream, block: &mut [u8], nothing_yet: bool) -> Result<Arrived, RequestError> {
         loop {
             match stream.read(block) {
-                Ok(0) if nothing_yet => return Ok(None),
+                Ok(0) if nothing_yet => return Ok(Arrived::Nothing),
                 Ok(0) => {
                     return Err(RequestError::BadRequest(
                         "connection closed before the end of the request head".into(),
                     ));
                 }
-                Ok(count) => return Ok(Some(count)),
+                Ok(count) => return Ok(Arrived::Bytes(count)),
                 Err(error) if is_timeout(&error) || error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(RequestError::Io(error)),
             }
             if nothing_yet && self.stopping.load(Ordering::Relaxed) {
-                return Ok(None);
+                return Ok(Arrived::Nothing);
             }
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() && nothing_yet {
                 // Never sent a byte (an idle pre-connection): close without a word.
-                return Ok(None);
+                return Ok(Arrived::Nothing);
             }
             if left.is_zero() {
                 return Err(RequestError::Timeout);
+            }
+            if self.may_park {
+                return Ok(Arrived::Stalled);
             }
             if left < self.limits.read_slice() {
                 stream.set_read_timeout(Some(left)).map_err(RequestError::Io)?;
@@ -297,7 +361,7 @@ impl Waiting<'_> {
 
 /// The head in `head_bytes` if it is complete and within `limits`;
 /// `Ok(None)` when more bytes may still make it so.
-fn parse_within_limits(head_bytes: &[u8], limits: &HeadLimits) -> Result<Option<RequestHead>, RequestError> {
+pub(crate) fn parse_within_limits(head_bytes: &[u8], limits: &HeadLimits) -> Result<Option<RequestHead>, RequestError> {
     if starts_with_tls_handshake(head_bytes) {
         return Err(RequestError::TlsHandshake);
     }
@@ -317,8 +381,15 @@ fn too_large_head(max_head_bytes: usize) -> RequestError {
 /// Header slots kept on the stack by `parse_head`.
 const STACK_HEADERS: usize = 128;
 
-/// How often a worker waiting for a request head checks for shutdown.
-const STOP_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a worker waits for the next bytes of a request head before it
+/// hands the connection to the waiting room. Why 20 ms: a client that
+/// sends its request right after connecting (every browser, curl, a load
+/// generator) has it there within a round trip, so the common request
+/// never leaves its worker; an idle or trickling client costs a worker 20
+/// ms, not the head timeout. It is also the listener's read timeout, so
+/// an idle worker looks at the waiting room's finished heads, and at a stop
+/// request, 50 times a second.
+pub(crate) const PARK_AFTER: Duration = Duration::from_millis(20);
 
 /// Whether `buffer` starts like a TLS handshake record: content type 22
 /// (`0x16`, handshake) then major version 3 (`0x03`, SSL 3.0 to TLS 1.3).

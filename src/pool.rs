@@ -45,6 +45,7 @@
 //!   worker still busy when `stop` gave up waiting does not keep the
 //!   listening socket open after the server is dropped.
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -56,6 +57,28 @@ use std::time::{Duration, Instant};
 /// What a worker does with each accepted connection. The flag says whether
 /// the pool is stopping (a worker waiting for a request head then gives up).
 pub(crate) type Handler = Arc<dyn Fn(TcpStream, SocketAddr, &AtomicBool) + Send + Sync>;
+
+/// Work handed to the workers from outside `accept()`: a connection whose
+/// request head the waiting room collected. The flag says whether the pool
+/// is stopping.
+pub(crate) type Job = Box<dyn FnOnce(&AtomicBool) + Send>;
+
+/// Jobs waiting for a worker. A worker takes one before each `accept()`;
+/// idle workers look at least once per accept timeout (the listener's read
+/// timeout), so a job waits at most that long when a worker is free.
+#[derive(Clone, Default)]
+pub(crate) struct JobQueue(Arc<Mutex<VecDeque<Job>>>);
+
+impl JobQueue {
+    /// Queue `job` for the next free worker.
+    pub(crate) fn push(&self, job: Job) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push_back(job);
+    }
+
+    fn pop(&self) -> Option<Job> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+    }
+}
 
 /// Runs a worker's whole life (its argument) inside the application's
 /// per-thread set-up: [`crate::Application::run_worker`].
@@ -89,6 +112,7 @@ const IDLE_EXIT_WAIT: Duration = Duration::from_secs(2);
 struct Shared {
     listener: Weak<TcpListener>,
     handler: Handler,
+    jobs: JobQueue,
     hook: WorkerHook,
     /// Set by `stop`, never reset: workers exit when `accept()` next
     /// returns, even those still busy when `stop` gave up waiting.
@@ -144,6 +168,7 @@ impl Workers {
     pub(crate) fn start(
         listener: &Arc<TcpListener>,
         handler: Handler,
+        jobs: JobQueue,
         hook: WorkerHook,
         min_threads: usize,
         max_threads: usize,
@@ -153,6 +178,7 @@ impl Workers {
         let shared = Arc::new(Shared {
             listener: Arc::downgrade(listener),
             handler,
+            jobs,
             hook,
             stopping: AtomicBool::new(false),
             live: Mutex::new(0),
@@ -380,6 +406,10 @@ impl Worker {
     fn accept_loop(&self) {
         let shared = &*self.shared;
         while !shared.stopping.load(Ordering::SeqCst) && !shared.take_retirement() {
+            if let Some(job) = shared.jobs.pop() {
+                self.work_on(job);
+                continue;
+            }
             let Some(listener) = shared.listener.upgrade() else {
                 break;
             };
@@ -389,7 +419,9 @@ impl Worker {
                 // Answered even when the pool began stopping meanwhile: a
                 // client that got in is served (a wake-up connection from
                 // `stop` sends nothing and is closed at once).
-                Ok((stream, client_address)) => self.handle(stream, client_address),
+                Ok((stream, client_address)) => {
+                    self.work_on(|stopping| (shared.handler)(stream, client_address, stopping));
+                }
                 // The listener's read timeout ended the wait: nobody came.
                 Err(error) if crate::http::is_timeout(&error) => {}
                 Err(error) => accept_failed(&error),
@@ -397,16 +429,13 @@ impl Worker {
         }
     }
 
-    fn handle(&self, stream: TcpStream, client_address: SocketAddr) {
+    /// Run one connection's work, counted as busy.
+    fn work_on(&self, work: impl FnOnce(&AtomicBool)) {
         let shared = &*self.shared;
         shared.busy.fetch_add(1, Ordering::SeqCst);
         // Why: a bug in our own code must not kill a worker; application
         // panics are already caught closer to the application.
-        if catch_unwind(AssertUnwindSafe(|| {
-            (shared.handler)(stream, client_address, &shared.stopping)
-        }))
-        .is_err()
-        {
+        if catch_unwind(AssertUnwindSafe(|| work(&shared.stopping))).is_err() {
             log::error!("a connection handler panicked; the worker goes on");
         }
         shared.busy.fetch_sub(1, Ordering::SeqCst);
@@ -488,7 +517,7 @@ mod tests {
             let _ = stream.write_all(b"ok");
         });
         (
-            Workers::start(&listener, handler, no_hook(), min, max),
+            Workers::start(&listener, handler, JobQueue::default(), no_hook(), min, max),
             address,
             listener,
         )
@@ -653,7 +682,7 @@ mod tests {
             INSIDE_HOOK.with(|flag| flag.set(false));
             left_copy.fetch_add(1, Ordering::SeqCst);
         });
-        let workers = Workers::start(&listener, handler, hook, 3, 3);
+        let workers = Workers::start(&listener, handler, JobQueue::default(), hook, 3, 3);
         for _ in 0..10 {
             assert_eq!(fetch(address), "inside");
         }
@@ -681,7 +710,7 @@ mod tests {
             counted.fetch_add(1, Ordering::SeqCst);
             panic!("hook fails")
         });
-        let mut workers = Workers::start(&listener, handler, hook, 2, 4);
+        let mut workers = Workers::start(&listener, handler, JobQueue::default(), hook, 2, 4);
         assert!(wait_until(|| workers.live_threads() == 0));
         // Not restarted: no live worker is not "every worker busy".
         for _ in 0..6 {
@@ -712,7 +741,7 @@ mod tests {
             }
             let _ = stream.write_all(b"ok");
         });
-        let workers = Workers::start(&listener, handler, no_hook(), 1, 1);
+        let workers = Workers::start(&listener, handler, JobQueue::default(), no_hook(), 1, 1);
         TcpStream::connect(address).unwrap().write_all(b"p").unwrap();
         let mut stream = TcpStream::connect(address).unwrap();
         stream.write_all(b"x").unwrap();

@@ -47,18 +47,20 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crate::http;
-use crate::pool::{self, Workers};
+use crate::pool::{self, JobQueue, Workers};
 use crate::types::Application;
 
 mod apps;
 mod config;
 mod connection;
 pub(crate) mod environ;
+mod waiting_room;
 
 pub use crate::http::ACCESS_LOG_TARGET;
 pub use apps::{bytes_app, demo_app, echo_app, hello_app};
 pub use config::ServerConfig;
-use connection::{Handled, configure_listener, handle_connection};
+use connection::{Handled, configure_listener, handle_connection, resume_connection};
+use waiting_room::WaitingRoom;
 
 /// The log target of this module and its submodules: the one it had
 /// before they were split out, so log filters keep working.
@@ -251,7 +253,7 @@ impl WsgiServer {
             // The application's per-thread set-up around this one connection.
             self.shared.application.run_worker(&mut || {
                 if let Some(stream) = connection.take() {
-                    handled = handle_connection(&self.shared, stream, client_address, &never_stopping);
+                    handled = handle_connection(&self.shared, stream, client_address, &never_stopping, None);
                 }
             });
             if handled == Handled::Request {
@@ -287,22 +289,60 @@ impl WsgiServer {
             return Ok(());
         }
         let config = &self.shared.config;
-        let shared = Arc::clone(&self.shared);
+        let jobs = JobQueue::default();
+        let room = self.open_waiting_room(&jobs).map(Arc::new);
+        let (shared, parking) = (Arc::clone(&self.shared), room.clone());
         let handler: pool::Handler = Arc::new(move |stream, client_address, stopping: &AtomicBool| {
-            handle_connection(&shared, stream, client_address, stopping);
+            handle_connection(&shared, stream, client_address, stopping, parking.as_deref());
         });
         let shared = Arc::clone(&self.shared);
         let hook: pool::WorkerHook = Arc::new(move |serve| shared.application.run_worker(serve));
-        let mut workers = Workers::start(&self.listener, handler, hook, config.min_threads, config.max_threads);
+        let mut workers = Workers::start(
+            &self.listener,
+            handler,
+            jobs,
+            hook,
+            config.min_threads,
+            config.max_threads,
+        );
         // The calling thread watches the workers until shutdown() is called.
         while !self.control.wait_for_stop(pool::WATCH_INTERVAL) {
             workers.adjust();
         }
-        // Workers waiting for a request head give up within a second; requests
-        // in flight get up to the grace period.
+        // Connections still waiting for their head are closed; workers
+        // waiting for one give up within a read slice; requests in flight
+        // get up to the grace period.
+        if let Some(room) = &room {
+            room.stop();
+        }
         workers.stop(wake_address(self.server_address()), config.shutdown_grace);
         self.control.stop_serving();
         Ok(())
+    }
+
+    /// The waiting room for this `serve_forever`, whose finished heads go
+    /// to `jobs`; `None` (workers then wait on slow clients themselves, as
+    /// before) when `max_waiting_connections` is 0 or the poller cannot start.
+    fn open_waiting_room(&self, jobs: &JobQueue) -> Option<WaitingRoom> {
+        let config = &self.shared.config;
+        if config.max_waiting_connections == 0 {
+            return None;
+        }
+        let shared = Arc::clone(&self.shared);
+        let resume: waiting_room::Resume =
+            Arc::new(move |parked, stopping| resume_connection(&shared, parked, stopping));
+        match WaitingRoom::start(
+            config.head_limits(),
+            config.max_waiting_connections,
+            jobs.clone(),
+            resume,
+        ) {
+            Ok(room) => Some(room),
+            Err(error) => {
+                log::warn!(target: LOG_TARGET, "no waiting room for slow clients: {error}");
+                None
+            }
+        }
     }
 
     /// A handle that stops [`WsgiServer::serve_forever`] from another thread.

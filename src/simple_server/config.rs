@@ -68,6 +68,15 @@ pub struct ServerConfig {
     /// [`crate::trace`]). Default `false`; the `trace` log level for the
     /// target `wsgiref::trace` turns it on too.
     pub trace: bool,
+    /// Most connections held at once in the waiting room: clients that
+    /// paused for [`PARK_AFTER`](crate::simple_server) (20 ms) before their
+    /// request head was complete wait there, not in a worker, until the
+    /// head is done. Each holds one file descriptor and the bytes it sent.
+    /// Past it, workers wait on slow clients themselves (and accept no
+    /// one else meanwhile). Default: half the process's open-file limit
+    /// (`RLIMIT_NOFILE`, read from `/proc/self/limits`), at most 10,000,
+    /// or 512 where the limit cannot be read. 0: no waiting room.
+    pub max_waiting_connections: usize,
     /// Answer an application error with the development error page (the
     /// error and its traceback as HTML; see
     /// [`SimpleHandler::debug_error_page`](crate::handlers::SimpleHandler::debug_error_page)).
@@ -96,6 +105,7 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_secs(30),
             trace: false,
             debug_error_page: false,
+            max_waiting_connections: default_max_waiting_connections(),
         }
     }
 }
@@ -110,4 +120,16 @@ impl ServerConfig {
             head_timeout: self.head_timeout,
         }
     }
+}
+
+/// Half the soft `RLIMIT_NOFILE` (the other half for workers' connections,
+/// the application's files and sockets), at most 10,000; 512 when unknown.
+fn default_max_waiting_connections() -> usize {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let soft = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .and_then(|line| line.split_whitespace().nth(3))
+        .and_then(|soft| soft.parse::<usize>().ok());
+    soft.map_or(512, |soft| (soft / 2).clamp(1, 10_000))
 }

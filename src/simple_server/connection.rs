@@ -10,9 +10,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use super::environ::get_environ;
+use super::waiting_room::{Parked, WaitingRoom};
 use super::{SERVER_SOFTWARE, ServerConfig, ServerShared};
 use crate::handlers::SimpleHandler;
-use crate::http::{self, BodyFraming, RequestError, RequestHead};
+use crate::http::{self, BodyFraming, HeadRead, HeadSoFar, RequestError, RequestHead};
 use crate::input::Input;
 use crate::trace::{self, Trace};
 use crate::types::Environ;
@@ -22,12 +23,17 @@ use crate::types::Environ;
 pub(super) enum Handled {
     Request,
     NothingSent,
+    /// Left in the waiting room; a worker finishes it later.
+    Parked,
 }
 
-/// Handle one connection from its first byte to its close.
+/// Handle one connection from its first byte to its close. A client that
+/// pauses before its request head is complete is left in the waiting room
+/// (when there is one, and it has room) and comes back to a worker, maybe
+/// another, through [`resume_connection`].
 ///
 /// `stopping` becomes true when the server shuts down: a connection still
-/// waiting for its request head is then closed within a second.
+/// waiting for its request head is then closed within a read slice.
 ///
 /// Mirrors `WSGIRequestHandler.handle`.
 pub(super) fn handle_connection(
@@ -35,12 +41,57 @@ pub(super) fn handle_connection(
     stream: TcpStream,
     client_address: SocketAddr,
     stopping: &AtomicBool,
+    room: Option<&WaitingRoom>,
 ) -> Handled {
     if !ACCEPTED_SOCKETS_INHERIT_OPTIONS {
         let _ = set_connection_options(&stream, &shared.config);
     }
+    let so_far = HeadSoFar::new(&shared.config.head_limits());
+    serve(
+        shared,
+        Parked {
+            stream,
+            client_address,
+            so_far,
+        },
+        stopping,
+        room,
+    )
+}
+
+/// Go on with a connection the waiting room hands back: its head is done,
+/// wrong, or late, or the client closed; it is not parked again.
+pub(super) fn resume_connection(shared: &ServerShared, parked: Parked, stopping: &AtomicBool) {
+    serve(shared, parked, stopping, None);
+}
+
+/// Read the head from where `parked` stands, then answer the request.
+fn serve(shared: &ServerShared, parked: Parked, stopping: &AtomicBool, room: Option<&WaitingRoom>) -> Handled {
+    let Parked {
+        stream,
+        client_address,
+        so_far,
+    } = parked;
+    let deadline = so_far.deadline;
+    let limits = shared.config.head_limits();
+    let read = http::read_request_head(&stream, &limits, stopping, so_far, room.is_some());
+    let read = match (read, room) {
+        (Ok(HeadRead::Stalled(bytes)), Some(room)) => {
+            let so_far = HeadSoFar { bytes, deadline };
+            return match room.park(Parked {
+                stream,
+                client_address,
+                so_far,
+            }) {
+                Ok(()) => Handled::Parked,
+                // The room is full: this worker keeps the client, as without one.
+                Err(parked) => serve(shared, parked, stopping, None),
+            };
+        }
+        (read, _) => read,
+    };
     let client = client_address.ip().to_string();
-    match read_request(&shared.config, &stream, &client, stopping) {
+    match checked_request(&shared.config, &stream, &client, read) {
         Ok((head, framing)) => {
             respond(shared, stream, client_address, head, framing);
             Handled::Request
@@ -49,17 +100,17 @@ pub(super) fn handle_connection(
     }
 }
 
-/// Read the request head and check it. A request the server refuses is
+/// Check the request head that was read. A request the server refuses is
 /// answered and logged here; the `Err` says whether there was one.
-fn read_request(
+fn checked_request(
     config: &ServerConfig,
     stream: &TcpStream,
     client: &str,
-    stopping: &AtomicBool,
+    read: Result<HeadRead, RequestError>,
 ) -> Result<(RequestHead, BodyFraming), Handled> {
-    let head = match http::read_request_head(stream, &config.head_limits(), stopping) {
-        Ok(Some(head)) => head,
-        Ok(None) => {
+    let head = match read {
+        Ok(HeadRead::Complete(head)) => head,
+        Ok(HeadRead::Nothing | HeadRead::Stalled(_)) => {
             log::debug!(target: super::LOG_TARGET, "{client} closed the connection without sending a request");
             return Err(Handled::NothingSent);
         }
