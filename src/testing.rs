@@ -1,19 +1,31 @@
-//! A single-request test harness: build a request, run the application
-//! once, inspect the response.
+//! A test harness: build a request, run the application once or as a
+//! browser session, inspect the response and, over a socket, the bytes.
 //!
-//! New (Python gets this from Werkzeug's `EnvironBuilder` and `Client`, or
-//! CPython's own `run_amock` in `test_wsgiref.py`):
+//! New (Python gets this from Werkzeug's `EnvironBuilder` and `Client`,
+//! Django's `RequestFactory` and `Client`, or CPython's own `run_amock` in
+//! `test_wsgiref.py`):
 //!
-//! | Werkzeug | here |
-//! |---|---|
-//! | `EnvironBuilder(path, method=..., headers=..., data=...)` | [`TestRequest::new`], [`TestRequest::header`], [`TestRequest::body`] |
-//! | `EnvironBuilder(data={...})`, `json=...` | [`TestRequest::form`], [`TestRequest::json`] |
-//! | `base_url='https://example.com:8443/app'` | [`TestRequest::scheme`], [`TestRequest::server`], [`TestRequest::script_name`] |
-//! | `environ_base={'REMOTE_ADDR': ...}` | [`TestRequest::remote_addr`] |
-//! | `EnvironBuilder.get_environ()` | [`TestRequest::to_environ`] |
-//! | `Client(app).open(...)` | [`run`] (in-process), [`serve_once`] (over a socket) |
-//! | `TestResponse.status_code`, `.headers`, `.data`, `.text` | [`TestResponse`] |
-//! | `wsgiref.validate.validator(app)` around the app | [`run_validated`] |
+//! | feature | Werkzeug `Client` | Django `Client` | here |
+//! |---|---|---|---|
+//! | a request, any method | `client.open(path, method=...)`, `.put`, `.patch`, `.delete`, `.head`, `.options` | `client.put(...)` etc. | [`TestRequest::new`], [`TestRequest::put`], [`TestRequest::patch`], [`TestRequest::delete`], [`TestRequest::head`], [`TestRequest::options`] |
+//! | headers, raw body | `headers=`, `data=b'...'` | `headers=`, `data=`, `content_type=` | [`TestRequest::header`], [`TestRequest::body`], [`TestRequest::content_type`] |
+//! | query parameters | `query_string={...}` | `client.get(path, data)` | [`TestRequest::query`] |
+//! | form, JSON | `data={...}`, `json=...` | `data={...}`, `content_type='application/json'` | [`TestRequest::form`], [`TestRequest::json`] |
+//! | file uploads | `data={'f': (BytesIO(...), 'a.txt')}` | `data={'f': file}` | [`Multipart`], [`TestRequest::multipart`] |
+//! | cookies on a request | `client.set_cookie(...)` | `client.cookies[...]` | [`TestRequest::cookie`] |
+//! | environ overrides | `environ_overrides=`, `environ_base=` | `**extra` | [`TestRequest::environ`], [`TestRequest::remote_addr`] |
+//! | URL parts | `base_url='https://example.com:8443/app'` | `secure=True`, `SERVER_NAME=` | [`TestRequest::scheme`], [`TestRequest::server`], [`TestRequest::script_name`] |
+//! | a bare environ | `EnvironBuilder.get_environ()` | `RequestFactory` | [`TestRequest::to_environ`] |
+//! | one request | `Client(app).open(...)` | `Client().get(...)` | [`run`] (in-process), [`serve_once`] (over a socket) |
+//! | a session | `Client(app, use_cookies=True)` | `Client()` | [`TestClient`] |
+//! | cookie jar | `get_cookie`, `set_cookie`, `delete_cookie` | `client.cookies` | [`TestClient::cookies`], [`CookieJar`] |
+//! | redirects | `follow_redirects=True`, `response.history` | `follow=True`, `response.redirect_chain` | [`TestClient::follow_redirects`], `TestResponse::history` |
+//! | validator | (none) | (none) | on in [`TestClient`] and [`run_validated`] |
+//! | status, headers | `status_code`, `headers.getlist(...)` | `status_code`, `response.headers` | `TestResponse::status`, [`TestResponse::header_all`] |
+//! | body | `get_data()`, `get_data(as_text=True)`, `.json` | `content`, `json()` | [`TestResponse::bytes`], [`TestResponse::text`] (charset from `Content-Type`), `TestResponse::json` (feature `json`) |
+//! | streaming | `buffered=False`, `is_streamed` | `streaming_content` | [`TestResponse::is_streamed`], `TestResponse::chunks` (as framed) |
+//! | the request made | `response.request` | `response.request` | `TestResponse::request` |
+//! | the bytes on the wire | (none) | (none) | [`Wire`] from [`serve_once`] and [`TestClient::over_socket`] |
 //!
 //! # Example
 //!
@@ -44,7 +56,11 @@
 //! - A protocol violation in [`run_validated`] is returned as an `Err`, not
 //!   a panic, so a test can assert on the [`Violation`]; `.unwrap()` or `?`
 //!   fail the test with its message.
-//! - No cookies, redirects or sessions: one request, one response.
+//! - [`TestClient`] runs each request as [`run`] or [`serve_once`] does:
+//!   its cookies, redirects and validator are around the same server code,
+//!   so a session test and a single-request test see the same responses.
+//!   Its cookie jar follows RFC 6265 §5 without a public-suffix list (a
+//!   test talks to its own hosts).
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -214,7 +230,8 @@ impl<A: Application> Application for RecordViolation<A> {
 /// The application sees the same environ as with [`run`] (the request's
 /// server name and port, client address, `SCRIPT_NAME` and scheme are set
 /// as a reverse proxy would); framing, limits and `Connection: close` are
-/// the real server's.
+/// the real server's. The response's [`Wire`] has the exact bytes sent and
+/// received, and its `request` the request.
 ///
 /// # Errors
 ///

@@ -308,6 +308,8 @@ fn json_bodies_both_ways() {
         assert_eq!(value["user"], "zoë");
         assert_eq!(value["ids"], serde_json::json!([1, 2]));
     }
-    let text = TestClient::new(echo_app).open(TestRequest::post("/").body("not json")).unwrap();
+    let text = TestClient::new(echo_app)
+        .open(TestRequest::post("/").body("not json"))
+        .unwrap();
     assert!(text.json().is_err());
 }
