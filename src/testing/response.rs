@@ -254,6 +254,8 @@ pub struct Wire {
 impl Wire {
     /// The response's status line and headers as latin-1 text, ending with
     /// the blank line's `\r\n\r\n` (all of it when there is no blank line).
+    /// After an interim `100 Continue`, that interim head is the first one:
+    /// this returns it, and [`Wire::response_body`] starts with the final head.
     ///
     /// # Example
     ///

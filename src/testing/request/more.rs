@@ -234,6 +234,8 @@ impl TestRequest {
     /// segments are kept).
     pub(crate) fn redirected(&self, location: &str, keep_method: bool) -> TestRequest {
         let mut next = self.clone();
+        // The fragment stays with the client (RFC 9110 §10.2.2).
+        let location = location.split('#').next().unwrap_or_default();
         let path = match split_authority(location) {
             Some((scheme, authority, rest)) => {
                 next.set_authority(scheme, authority);
@@ -323,6 +325,7 @@ mod tests {
             ("/other", false, "/other", "GET"),
             ("d?y=2", true, "/s/app/a/d?y=2", "POST"),
             ("?z", false, "/s/app/a/b?z", "GET"),
+            ("/s/f#top", false, "/s/f", "GET"),
             ("http://localhost/s/e", false, "/s/e", "GET"),
         ];
         for (location, keep, target, method) in cases {
