@@ -257,24 +257,16 @@ pub fn serve_once(application: impl Application + 'static, request: TestRequest)
         errors: Arc::clone(&errors),
     };
     let server = crate::make_server("127.0.0.1", 0, behind_proxy)?;
-    let mut stream = TcpStream::connect(server.server_address())?;
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let bytes = request.to_bytes();
-    let client = std::thread::spawn(move || -> io::Result<Vec<u8>> {
-        // Why ignore a failed write: the server may answer (413, 400) and
-        // close before reading the whole body; its answer is still to read.
-        if stream.write_all(&bytes).is_ok() {
-            let _ = stream.shutdown(Shutdown::Write);
-        }
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response)?;
-        Ok(response)
-    });
+    let client = send_from_a_thread(server.server_address(), request.to_bytes())?;
     server.handle_request()?;
     let raw = client
         .join()
         .map_err(|_| io::Error::other("the client thread panicked"))??;
     let mut response = parse_response(&raw).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
+    if request.method() == "HEAD" {
+        // Its `Content-Length` is the GET's; no body follows (RFC 9110 §9.3.2).
+        response.complete = response.body.is_empty();
+    }
     let errors = errors
         .lock()
         .map(|errors| String::from_utf8_lossy(&errors).into_owned());
@@ -285,6 +277,26 @@ pub fn serve_once(application: impl Application + 'static, request: TestRequest)
     });
     response.request = Some(request);
     Ok(response)
+}
+
+/// Connect to `address`, then on a thread: send `bytes`, half-close, and
+/// read until the server closes.
+fn send_from_a_thread(
+    address: std::net::SocketAddr,
+    bytes: Vec<u8>,
+) -> io::Result<std::thread::JoinHandle<io::Result<Vec<u8>>>> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    Ok(std::thread::spawn(move || {
+        // Why ignore a failed write: the server may answer (413, 400) and
+        // close before reading the whole body; its answer is still to read.
+        if stream.write_all(&bytes).is_ok() {
+            let _ = stream.shutdown(Shutdown::Write);
+        }
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response)?;
+        Ok(response)
+    }))
 }
 
 /// An application as [`serve_once`] runs it: the environ adjusted by the

@@ -211,6 +211,7 @@ fn head_and_204_framing_on_the_wire() {
         wire.response_body().is_empty() && head.body.is_empty(),
         "HEAD: no body bytes"
     );
+    assert!(head.complete, "a HEAD response is whole without the GET's body");
 
     let mut client = TestClient::new(site).over_socket();
     let empty = client.get("/empty").unwrap();

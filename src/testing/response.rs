@@ -374,8 +374,13 @@ pub(super) fn parse_response(raw: &[u8]) -> Result<TestResponse, String> {
 }
 
 /// Check the body against its `Content-Length`, or decode it when it is
-/// chunked (keeping its chunks).
+/// chunked (keeping its chunks); a 204 or 304 has none. (A response to
+/// `HEAD` is checked by the caller, which knows the method.)
 fn frame_body(response: &mut TestResponse) {
+    if matches!(response.status, 204 | 304) {
+        // No body, whatever the headers say (RFC 9110 §6.4.1).
+        return;
+    }
     if let Some(length) = response.header("Content-Length").and_then(|l| l.parse::<usize>().ok()) {
         response.complete = response.body.len() >= length;
     }
