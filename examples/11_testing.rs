@@ -47,7 +47,7 @@ mod tests {
     use std::io::{Read, Write};
     use std::net::TcpStream;
 
-    use wsgiref::testing::{TestRequest, run, run_validated, serve_once};
+    use wsgiref::testing::{TestClient, TestRequest, run, run_validated, serve_once};
     use wsgiref::validate::Violation;
     use wsgiref::{AppError, make_server};
 
@@ -103,5 +103,26 @@ mod tests {
         assert!(response.ends_with("\r\n\r\nHello, Ann!\n"));
         Ok(())
     }
+    // ANCHOR_END: socket
+
+    // ANCHOR: session
+    #[test]
+    fn as_a_browser_session() -> Result<(), wsgiref::testing::ClientError> {
+        let mut client = TestClient::new(app); // cookies kept, the validator on
+        let response = client.open(TestRequest::get("/").query(&[("name", "Zoë")]))?;
+        assert_eq!(response.text(), "Hello, Zo%C3%AB!\n"); // as a browser encodes it
+        Ok(())
+    }
+
+    #[test]
+    fn the_bytes_on_the_wire() -> Result<(), wsgiref::testing::ClientError> {
+        let mut client = TestClient::new(app).over_socket();
+        let response = client.open(TestRequest::head("/?name=Ann"))?;
+        let wire = response.wire.expect("over a socket");
+        assert_eq!(wire.request, b"HEAD /?name=Ann HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assert!(wire.response_head().contains("\r\nContent-Length: 12\r\n"));
+        assert!(wire.response_body().is_empty()); // HEAD: the headers only
+        Ok(())
+    }
 }
-// ANCHOR_END: socket
+// ANCHOR_END: session

@@ -1,19 +1,31 @@
-//! A single-request test harness: build a request, run the application
-//! once, inspect the response.
+//! A test harness: build a request, run the application once or as a
+//! browser session, inspect the response and, over a socket, the bytes.
 //!
-//! New (Python gets this from Werkzeug's `EnvironBuilder` and `Client`, or
-//! CPython's own `run_amock` in `test_wsgiref.py`):
+//! New (Python gets this from Werkzeug's `EnvironBuilder` and `Client`,
+//! Django's `RequestFactory` and `Client`, or CPython's own `run_amock` in
+//! `test_wsgiref.py`):
 //!
-//! | Werkzeug | here |
-//! |---|---|
-//! | `EnvironBuilder(path, method=..., headers=..., data=...)` | [`TestRequest::new`], [`TestRequest::header`], [`TestRequest::body`] |
-//! | `EnvironBuilder(data={...})`, `json=...` | [`TestRequest::form`], [`TestRequest::json`] |
-//! | `base_url='https://example.com:8443/app'` | [`TestRequest::scheme`], [`TestRequest::server`], [`TestRequest::script_name`] |
-//! | `environ_base={'REMOTE_ADDR': ...}` | [`TestRequest::remote_addr`] |
-//! | `EnvironBuilder.get_environ()` | [`TestRequest::to_environ`] |
-//! | `Client(app).open(...)` | [`run`] (in-process), [`serve_once`] (over a socket) |
-//! | `TestResponse.status_code`, `.headers`, `.data`, `.text` | [`TestResponse`] |
-//! | `wsgiref.validate.validator(app)` around the app | [`run_validated`] |
+//! | feature | Werkzeug `Client` | Django `Client` | here |
+//! |---|---|---|---|
+//! | a request, any method | `client.open(path, method=...)`, `.put`, `.patch`, `.delete`, `.head`, `.options` | `client.put(...)` etc. | [`TestRequest::new`], [`TestRequest::put`], [`TestRequest::patch`], [`TestRequest::delete`], [`TestRequest::head`], [`TestRequest::options`] |
+//! | headers, raw body | `headers=`, `data=b'...'` | `headers=`, `data=`, `content_type=` | [`TestRequest::header`], [`TestRequest::body`], [`TestRequest::content_type`] |
+//! | query parameters | `query_string={...}` | `client.get(path, data)` | [`TestRequest::query`] |
+//! | form, JSON | `data={...}`, `json=...` | `data={...}`, `content_type='application/json'` | [`TestRequest::form`], [`TestRequest::json`] |
+//! | file uploads | `data={'f': (BytesIO(...), 'a.txt')}` | `data={'f': file}` | [`Multipart`], [`TestRequest::multipart`] |
+//! | cookies on a request | `client.set_cookie(...)` | `client.cookies[...]` | [`TestRequest::cookie`] |
+//! | environ overrides | `environ_overrides=`, `environ_base=` | `**extra` | [`TestRequest::environ`], [`TestRequest::remote_addr`] |
+//! | URL parts | `base_url='https://example.com:8443/app'` | `secure=True`, `SERVER_NAME=` | [`TestRequest::scheme`], [`TestRequest::server`], [`TestRequest::script_name`] |
+//! | a bare environ | `EnvironBuilder.get_environ()` | `RequestFactory` | [`TestRequest::to_environ`] |
+//! | one request | `Client(app).open(...)` | `Client().get(...)` | [`run`] (in-process), [`serve_once`] (over a socket) |
+//! | a session | `Client(app, use_cookies=True)` | `Client()` | [`TestClient`] |
+//! | cookie jar | `get_cookie`, `set_cookie`, `delete_cookie` | `client.cookies` | [`TestClient::cookies`], [`CookieJar`] |
+//! | redirects | `follow_redirects=True`, `response.history` | `follow=True`, `response.redirect_chain` | [`TestClient::follow_redirects`], `TestResponse::history` |
+//! | validator | (none) | (none) | on in [`TestClient`] and [`run_validated`] |
+//! | status, headers | `status_code`, `headers.getlist(...)` | `status_code`, `response.headers` | `TestResponse::status`, [`TestResponse::header_all`] |
+//! | body | `get_data()`, `get_data(as_text=True)`, `.json` | `content`, `json()` | [`TestResponse::bytes`], [`TestResponse::text`] (charset from `Content-Type`), `TestResponse::json` (feature `json`) |
+//! | streaming | `buffered=False`, `is_streamed` | `streaming_content` | [`TestResponse::is_streamed`], `TestResponse::chunks` (as framed) |
+//! | the request made | `response.request` | `response.request` | `TestResponse::request` |
+//! | the bytes on the wire | (none) | (none) | [`Wire`] from [`serve_once`] and [`TestClient::over_socket`] |
 //!
 //! # Example
 //!
@@ -44,7 +56,11 @@
 //! - A protocol violation in [`run_validated`] is returned as an `Err`, not
 //!   a panic, so a test can assert on the [`Violation`]; `.unwrap()` or `?`
 //!   fail the test with its message.
-//! - No cookies, redirects or sessions: one request, one response.
+//! - [`TestClient`] runs each request as [`run`] or [`serve_once`] does:
+//!   its cookies, redirects and validator are around the same server code,
+//!   so a session test and a single-request test see the same responses.
+//!   Its cookie jar follows RFC 6265 §5 without a public-suffix list (a
+//!   test talks to its own hosts).
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -52,98 +68,21 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::handlers::SimpleHandler;
-use crate::native::from_latin1;
 use crate::types::{AppError, Application, Body, Environ, Errors, StartResponse};
 use crate::validate::{Violation, validator};
 
+mod client;
+mod cookies;
+mod multipart;
 mod request;
+mod response;
+pub use client::{ClientError, TestClient};
+pub use cookies::{Cookie, CookieJar};
+pub use multipart::Multipart;
 use request::Front;
 pub use request::TestRequest;
-
-/// The response an application gave, as a client receives it.
-///
-/// Shapes: `headers` in order, values latin-1 native strings; `Date`,
-/// `Server` and `Connection: close` are there as the server sends them;
-/// `body` is bytes (none for `HEAD`, 204 and 304); `errors` is everything
-/// the application wrote to `wsgi.errors` (UTF-8, lossy). An interim
-/// `100 Continue` response is skipped.
-///
-/// # Example
-///
-/// ```
-/// use wsgiref::testing::{TestRequest, run};
-///
-/// let response = run(&wsgiref::simple_server::hello_app, TestRequest::get("/"));
-/// assert_eq!(response.status_line(), "200 OK");
-/// assert_eq!(response.header("content-type"), Some("text/plain"));
-/// assert!(response.header("Date").is_some());
-/// assert_eq!(response.body, b"Hello world!\n");
-/// # Ok::<(), wsgiref::AppError>(())
-/// ```
-///
-/// Compare Werkzeug's `werkzeug.test.TestResponse`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TestResponse {
-    /// The status code, such as `404`.
-    pub status: u16,
-    /// The reason phrase, such as `"Not Found"`.
-    pub reason: String,
-    /// The response headers in order, `(name, value)`.
-    pub headers: Vec<(String, String)>,
-    /// The body bytes.
-    pub body: Vec<u8>,
-    /// What the application wrote to `wsgi.errors`.
-    pub errors: String,
-    /// Whether the whole response was sent: `false` when an error after
-    /// the headers cut it off (over a socket: a body shorter than its
-    /// `Content-Length`).
-    pub complete: bool,
-}
-
-impl TestResponse {
-    /// The status as `start_response` got it: `"200 OK"`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let response = wsgiref::testing::run(&wsgiref::simple_server::demo_app, wsgiref::testing::TestRequest::get("/"));
-    /// assert_eq!(response.status_line(), "200 OK");
-    /// # Ok::<(), wsgiref::AppError>(())
-    /// ```
-    pub fn status_line(&self) -> String {
-        format!("{} {}", self.status, self.reason)
-    }
-
-    /// The value of the first header called `name` (case-insensitive).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let response = wsgiref::testing::run(&wsgiref::simple_server::demo_app, wsgiref::testing::TestRequest::get("/"));
-    /// assert_eq!(response.header("Connection"), Some("close"));
-    /// assert_eq!(response.header("Set-Cookie"), None);
-    /// # Ok::<(), wsgiref::AppError>(())
-    /// ```
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// The body as text (UTF-8; invalid bytes become U+FFFD).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let response = wsgiref::testing::run(&wsgiref::simple_server::demo_app, wsgiref::testing::TestRequest::get("/"));
-    /// assert!(response.text().starts_with("Hello world!\n"));
-    /// # Ok::<(), wsgiref::AppError>(())
-    /// ```
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
+use response::parse_response;
+pub use response::{TestResponse, Wire, decode_chunked};
 
 /// Run `application` once for `request`, in this thread, through the
 /// server's own [`SimpleHandler`] writing to memory; parse the response.
@@ -185,6 +124,7 @@ pub fn run(application: &dyn Application, request: TestRequest) -> TestResponse 
     let mut response = parse_response(&output).unwrap_or_else(|error| panic!("{error}"));
     response.errors = String::from_utf8_lossy(&captured.borrow()).into_owned();
     response.complete = summary.complete;
+    response.request = Some(request);
     response
 }
 
@@ -290,7 +230,8 @@ impl<A: Application> Application for RecordViolation<A> {
 /// The application sees the same environ as with [`run`] (the request's
 /// server name and port, client address, `SCRIPT_NAME` and scheme are set
 /// as a reverse proxy would); framing, limits and `Connection: close` are
-/// the real server's.
+/// the real server's. The response's [`Wire`] has the exact bytes sent and
+/// received, and its `request` the request.
 ///
 /// # Errors
 ///
@@ -316,10 +257,37 @@ pub fn serve_once(application: impl Application + 'static, request: TestRequest)
         errors: Arc::clone(&errors),
     };
     let server = crate::make_server("127.0.0.1", 0, behind_proxy)?;
-    let mut stream = TcpStream::connect(server.server_address())?;
+    let client = send_from_a_thread(server.server_address(), request.to_bytes())?;
+    server.handle_request()?;
+    let raw = client
+        .join()
+        .map_err(|_| io::Error::other("the client thread panicked"))??;
+    let mut response = parse_response(&raw).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
+    if request.method() == "HEAD" {
+        // Its `Content-Length` is the GET's; no body follows (RFC 9110 §9.3.2).
+        response.complete = response.body.is_empty();
+    }
+    let errors = errors
+        .lock()
+        .map(|errors| String::from_utf8_lossy(&errors).into_owned());
+    response.errors = errors.unwrap_or_default();
+    response.wire = Some(Wire {
+        request: request.to_bytes(),
+        response: raw,
+    });
+    response.request = Some(request);
+    Ok(response)
+}
+
+/// Connect to `address`, then on a thread: send `bytes`, half-close, and
+/// read until the server closes.
+fn send_from_a_thread(
+    address: std::net::SocketAddr,
+    bytes: Vec<u8>,
+) -> io::Result<std::thread::JoinHandle<io::Result<Vec<u8>>>> {
+    let mut stream = TcpStream::connect(address)?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let bytes = request.to_bytes();
-    let client = std::thread::spawn(move || -> io::Result<Vec<u8>> {
+    Ok(std::thread::spawn(move || {
         // Why ignore a failed write: the server may answer (413, 400) and
         // close before reading the whole body; its answer is still to read.
         if stream.write_all(&bytes).is_ok() {
@@ -328,17 +296,7 @@ pub fn serve_once(application: impl Application + 'static, request: TestRequest)
         let mut response = Vec::new();
         stream.read_to_end(&mut response)?;
         Ok(response)
-    });
-    server.handle_request()?;
-    let raw = client
-        .join()
-        .map_err(|_| io::Error::other("the client thread panicked"))??;
-    let mut response = parse_response(&raw).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
-    let errors = errors
-        .lock()
-        .map(|errors| String::from_utf8_lossy(&errors).into_owned());
-    response.errors = errors.unwrap_or_default();
-    Ok(response)
+    }))
 }
 
 /// An application as [`serve_once`] runs it: the environ adjusted by the
@@ -371,94 +329,6 @@ impl<A: Application> Application for BehindProxy<A> {
 
     fn run_worker(&self, serve: &mut (dyn FnMut() + Send)) {
         self.application.run_worker(serve)
-    }
-}
-
-/// `name: value` lines, values without outer spaces and tabs.
-fn parse_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Vec<(String, String)>, String> {
-    let mut headers = Vec::new();
-    for line in lines {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| format!("bad header line {line:?}"))?;
-        headers.push((name.to_string(), value.trim_matches([' ', '\t']).to_string()));
-    }
-    Ok(headers)
-}
-
-/// Decode a body sent with chunked transfer-coding: its data, and whether
-/// it ended with its last chunk (`false`: the response was cut off, or the
-/// framing is malformed; the data before that point is kept).
-///
-/// Shapes: `framed` is the body as it came off the wire, after the head.
-/// It is read with the server's own chunked decoder (`wsgi.input`'s).
-///
-/// # Example
-///
-/// ```
-/// use wsgiref::testing::decode_chunked;
-/// assert_eq!(decode_chunked(b"3\r\nabc\r\n0\r\n\r\n"), (b"abc".to_vec(), true));
-/// assert_eq!(decode_chunked(b"3\r\nabc\r\n"), (b"abc".to_vec(), false));
-/// ```
-///
-/// Spec: RFC 9112 §7.1 (chunked transfer coding).
-pub fn decode_chunked(framed: &[u8]) -> (Vec<u8>, bool) {
-    let mut input = crate::Input::chunked(std::io::Cursor::new(framed.to_vec()));
-    let mut data = Vec::new();
-    let mut block = [0u8; 8192];
-    // Why `read`, not `read_to_end`: each read stops at a chunk's end, so
-    // the data before a cut is kept when the next read fails.
-    loop {
-        match std::io::Read::read(&mut input, &mut block) {
-            Ok(0) => return (data, true),
-            Ok(count) => data.extend_from_slice(&block[..count]),
-            Err(_) => return (data, false),
-        }
-    }
-}
-
-/// Split an HTTP response into status, headers and body, skipping interim
-/// (1xx) responses. A chunked body is decoded. `complete` says whether the
-/// body is as long as its `Content-Length`, or ended with its last chunk;
-/// `errors` is left empty.
-fn parse_response(raw: &[u8]) -> Result<TestResponse, String> {
-    let mut rest = raw;
-    loop {
-        let end = rest
-            .windows(4)
-            .position(|window| window == b"\r\n\r\n")
-            .ok_or_else(|| format!("no complete response head in {:?}", String::from_utf8_lossy(raw)))?;
-        let head = from_latin1(&rest[..end]);
-        rest = &rest[end + 4..];
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap_or_default();
-        let mut parts = status_line.splitn(3, ' ');
-        let status = match (parts.next(), parts.next()) {
-            (Some(version), Some(code)) if version.starts_with("HTTP/") => code.parse::<u16>().ok(),
-            _ => None,
-        }
-        .ok_or_else(|| format!("bad status line {status_line:?}"))?;
-        if (100..200).contains(&status) {
-            continue;
-        }
-        let mut response = TestResponse {
-            status,
-            reason: parts.next().unwrap_or_default().to_string(),
-            headers: parse_header_lines(lines)?,
-            body: rest.to_vec(),
-            errors: String::new(),
-            complete: true,
-        };
-        if let Some(length) = response.header("Content-Length").and_then(|l| l.parse::<usize>().ok()) {
-            response.complete = response.body.len() >= length;
-        }
-        if response
-            .header("Transfer-Encoding")
-            .is_some_and(|coding| coding.eq_ignore_ascii_case("chunked"))
-        {
-            (response.body, response.complete) = decode_chunked(rest);
-        }
-        return Ok(response);
     }
 }
 

@@ -743,6 +743,40 @@ fn flask_app_matches_cpython() {
     assert_eq!(responses[9].text(), "10\n");
 }
 
+/// A request built by `wsgiref::testing` (two files, one with bytes that
+/// look like boundaries and every byte value, a UTF-8 field) parsed by
+/// Werkzeug's form parser under ours and CPython's server: what it parsed
+/// is what was sent, byte for byte.
+#[test]
+fn werkzeug_parses_our_multipart_upload_byte_for_byte() {
+    use wsgiref::testing::{Multipart, TestRequest};
+    let binary: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+    let tricky = b"line\r\n--not-a-boundary\r\n----wsgirefBoundary0\r\nend".to_vec();
+    let form = Multipart::new()
+        .field("title", "Zo\u{eb}'s files")
+        .file("first", "data.bin", "application/octet-stream", binary.clone())
+        .file("second", "caf\u{e9}.txt", "text/plain", tricky.clone());
+    let request = TestRequest::post("/upload").multipart(form).to_bytes();
+    let responses = compare_with_cpython(
+        "form_echo:app",
+        PYTHON_DIR,
+        Some(venv::python_venv()),
+        &[("multipart from wsgiref::testing", request)],
+    );
+    let mut expected = "field title=Zo\u{eb}'s files\n".as_bytes().to_vec();
+    expected.extend_from_slice(b"file first data.bin application/octet-stream 5000\n");
+    expected.extend_from_slice(&binary);
+    expected.extend_from_slice(format!("\nfile second caf\u{e9}.txt text/plain {}\n", tricky.len()).as_bytes());
+    expected.extend_from_slice(&tricky);
+    expected.push(b'\n');
+    assert_eq!(responses[0].status, "200 OK");
+    assert!(
+        responses[0].body == expected,
+        "Werkzeug parsed:\n{}",
+        responses[0].text()
+    );
+}
+
 #[test]
 fn flask_tears_each_request_down_once_and_streams_in_context_without_errors() {
     let server = ServerProcess::ours("flask_app:app", PYTHON_DIR, Some(venv::python_venv()));

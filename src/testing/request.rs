@@ -36,19 +36,21 @@ use crate::uri::{quote_from_bytes, quote_plus, text_to_bytes, unquote};
 /// ```
 ///
 /// Compare Werkzeug's `werkzeug.test.EnvironBuilder`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestRequest {
     method: String,
     /// The percent-encoded path and query, as sent: `/a%20b?x=1`.
     target: String,
     headers: Vec<(String, String)>,
+    /// Sent as one `Cookie` header, `name=value; name=value`.
+    cookies: Vec<(String, String)>,
     body: Option<Vec<u8>>,
     chunked: bool,
     pub(super) front: Front,
 }
 
 /// What a reverse proxy in front of the server would make the environ say.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Front {
     server_name: String,
     server_port: Option<u16>,
@@ -56,7 +58,11 @@ pub(super) struct Front {
     /// Percent-encoded, as it is sent in front of the path.
     script_name: String,
     https: bool,
+    /// Environ keys set last, as given (Werkzeug's `environ_overrides`).
+    overrides: Vec<(String, String)>,
 }
+
+mod more;
 
 impl TestRequest {
     /// A request with any method, such as `"PUT"`, for `target` (path and
@@ -77,20 +83,11 @@ impl TestRequest {
     /// ```
     pub fn new(method: &str, target: &str) -> TestRequest {
         assert!(is_token(method), "method {method:?} is not an HTTP token");
-        let (path, query) = match target.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (target, None),
-        };
-        let mut encoded = String::from(if path.starts_with('/') { "" } else { "/" });
-        encoded.push_str(&quote_from_bytes(path.as_bytes(), PATH_SAFE));
-        if let Some(query) = query {
-            encoded.push('?');
-            encoded.push_str(&quote_from_bytes(query.as_bytes(), QUERY_SAFE));
-        }
         TestRequest {
             method: method.to_string(),
-            target: encoded,
+            target: encode_target(target),
             headers: Vec::new(),
+            cookies: Vec::new(),
             body: None,
             chunked: false,
             front: Front {
@@ -99,6 +96,7 @@ impl TestRequest {
                 remote_addr: "127.0.0.1".to_string(),
                 script_name: String::new(),
                 https: false,
+                overrides: Vec::new(),
             },
         }
     }
@@ -318,7 +316,8 @@ impl TestRequest {
     }
 
     /// The headers as sent: the default `Host` first (unless one was
-    /// given), the given ones in order, then `Content-Length` or
+    /// given), the given ones in order, the cookies (added to a given
+    /// `Cookie` header, else one of their own), then `Content-Length` or
     /// `Transfer-Encoding` for the body (unless given).
     fn wire_headers(&self) -> Vec<(String, String)> {
         let given = |wanted: &str| self.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case(wanted));
@@ -331,6 +330,7 @@ impl TestRequest {
             headers.push(("Host".to_string(), host));
         }
         headers.extend(self.headers.iter().cloned());
+        self.add_cookie_header(&mut headers);
         match (&self.body, self.chunked) {
             (_, true) if !given("Transfer-Encoding") => {
                 headers.push(("Transfer-Encoding".to_string(), "chunked".to_string()));
@@ -341,6 +341,23 @@ impl TestRequest {
             _ => {}
         }
         headers
+    }
+
+    /// Put the cookies in the given `Cookie` header, or in one of their own.
+    fn add_cookie_header(&self, headers: &mut Vec<(String, String)>) {
+        if self.cookies.is_empty() {
+            return;
+        }
+        let pairs: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        let pairs = pairs.join("; ");
+        match headers.iter_mut().find(|(name, _)| name.eq_ignore_ascii_case("Cookie")) {
+            Some((_, value)) => *value = format!("{value}; {pairs}"),
+            None => headers.push(("Cookie".to_string(), pairs)),
+        }
     }
 
     /// The exact bytes [`serve_once`](super::serve_once) sends: an HTTP/1.1
@@ -402,7 +419,11 @@ impl TestRequest {
     ///
     /// Mirrors `WSGIRequestHandler.get_environ`; spec: PEP 3333 "environ Variables".
     pub fn to_environ(&self) -> Environ {
-        let mut environ = get_environ(&self.head(), &self.front.base_environ(), &self.front.remote_addr);
+        let mut environ = get_environ(
+            &self.request_head(),
+            &self.front.base_environ(),
+            &self.front.remote_addr,
+        );
         self.front.apply(&mut environ);
         environ.input = match &self.body {
             Some(body) => Input::from_bytes(body.clone()),
@@ -415,7 +436,7 @@ impl TestRequest {
     /// The request head the server would parse from [`TestRequest::to_bytes`]:
     /// each header value as the latin-1 native string of its bytes, outer
     /// spaces and tabs removed (as httparse does).
-    fn head(&self) -> RequestHead {
+    fn request_head(&self) -> RequestHead {
         let headers = self
             .wire_headers()
             .into_iter()
@@ -447,7 +468,8 @@ impl Front {
     }
 
     /// Set the keys a reverse proxy decides: server name and port, client
-    /// address, scheme, and `SCRIPT_NAME` taken off the front of `PATH_INFO`.
+    /// address, scheme, and `SCRIPT_NAME` taken off the front of `PATH_INFO`;
+    /// then the overrides.
     pub(super) fn apply(&self, environ: &mut Environ) {
         environ.insert("SERVER_NAME", self.server_name.clone());
         environ.insert("SERVER_PORT", self.port().to_string());
@@ -465,7 +487,26 @@ impl Front {
             environ.insert("PATH_INFO", rest);
             environ.insert("SCRIPT_NAME", script_name);
         }
+        for (key, value) in &self.overrides {
+            environ.insert(key.clone(), value.clone());
+        }
     }
+}
+
+/// A target as sent: a leading `/` added, characters not allowed in a
+/// path or query percent-encoded (UTF-8).
+fn encode_target(target: &str) -> String {
+    let (path, query) = match target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (target, None),
+    };
+    let mut encoded = String::from(if path.starts_with('/') { "" } else { "/" });
+    encoded.push_str(&quote_from_bytes(path.as_bytes(), PATH_SAFE));
+    if let Some(query) = query {
+        encoded.push('?');
+        encoded.push_str(&quote_from_bytes(query.as_bytes(), QUERY_SAFE));
+    }
+    encoded
 }
 
 /// What stays as it is in a target's path, besides the letters, digits
