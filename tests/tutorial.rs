@@ -52,6 +52,13 @@
 //!
 //! Python listings in `tutorial/python/` are byte-compiled with
 //! `python3 -m py_compile`; those whose output a chapter shows are run.
+//! Each chapter's Python listing `python/NN_name.py` is also sent every
+//! request the chapter sends to `NN_name::APP` (served by CPython's
+//! wsgiref, as the Python function or object of the same name), and must
+//! answer with the same status and body, except where `PYTHON_DIFFERS`
+//! says why not; chapter 11's listing runs its unit tests, and
+//! `<!-- cgi-server: SCRIPT | curl ... -->` shows what curl prints when
+//! `python3 -m http.server --cgi` runs SCRIPT as `cgi-bin/hello`.
 //! Without `python3` these checks are skipped with a printed note.
 
 #![allow(clippy::print_stdout)]
@@ -375,6 +382,22 @@ fn check_chapter(file: &str) {
                     fail(&fence, format!("`{marker}` printed something else: {message}"));
                 }
             }
+            ("text", "cgi-server") => {
+                let (script, command) = argument
+                    .split_once('|')
+                    .map(|(a, c)| (a.trim(), c.trim()))
+                    .unwrap_or_else(|| panic!("{file}:{}: `cgi-server: SCRIPT | COMMAND` expected", fence.line));
+                if !consoles.contains(command) {
+                    fail(&fence, format!("no console block shows the command `{command}`"));
+                    continue;
+                }
+                let Some(actual) = run_cgi_server(script, command) else {
+                    continue;
+                };
+                if let Err(message) = matches(&fence.content, &actual) {
+                    fail(&fence, format!("`{marker}` printed something else: {message}"));
+                }
+            }
             ("text", "request") => {
                 let actual = escaped_lines(&Curl::parse(argument).request());
                 if let Err(message) = matches(&fence.content, &actual) {
@@ -393,7 +416,7 @@ fn check_chapter(file: &str) {
                     fail(&fence, format!("`{marker}`: {message}"));
                 }
             }
-            ("text", _) => fail(&fence, "output without a `<!-- response: APP | COMMAND -->` marker (or wire, trace, log, request, stdout, tests, cgi)".into()),
+            ("text", _) => fail(&fence, "output without a `<!-- response: APP | COMMAND -->` marker (or wire, trace, log, request, stdout, tests, cgi, cgi-server)".into()),
             ("console", _) => {
                 for example in mentioned_examples(&fence.content) {
                     if !root().join("examples").join(format!("{example}.rs")).exists() {
@@ -407,6 +430,7 @@ fn check_chapter(file: &str) {
     if blessed != markdown {
         std::fs::write(&path, blessed).expect("write the blessed chapter");
     }
+    check_python_twins(file, &markdown, &mut failures);
     assert!(failures.is_empty(), "{failures}");
 }
 
@@ -556,10 +580,13 @@ with make_server('127.0.0.1', 0, getattr(listing, sys.argv[2]), handler_class=Qu
     BufReader::new(child.stdout.take().expect("piped stdout"))
         .read_line(&mut line)
         .expect("the port python3 printed");
-    let port: u16 = line
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("{listing}: no port, got {line:?}"));
+    let Ok(port) = line.trim().parse::<u16>() else {
+        let output = child.wait_with_output().expect("python3 exits");
+        panic!(
+            "{listing} did not start serving {name}:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
     let response = common::send_until_closed(std::net::SocketAddr::from(([127, 0, 0, 1], port)), &request);
     let output = child.wait_with_output().expect("python3 exits");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -571,6 +598,111 @@ fn python() -> Command {
     let mut command = Command::new("python3");
     command.env("PYTHONDONTWRITEBYTECODE", "1");
     command
+}
+
+// ---------------------------------------------------------------------------
+// The Python listings, run against their chapter's requests
+
+/// Where a chapter's Python listing and its Rust example answer a request
+/// differently on purpose: (Rust application, command, what the chapter
+/// says about it). Every other request a chapter sends to a Rust example
+/// must get the same status and body from the Python listing (served by
+/// CPython's wsgiref); a listed one must differ (or the entry is stale).
+const PYTHON_DIFFERS: &[(&str, &str, &str)] = &[
+    (
+        "05_input::app",
+        "curl -H 'Transfer-Encoding: chunked' -d 'sent in chunks' http://127.0.0.1:8000/upload",
+        "CPython's wsgiref does not decode a chunked body nor set wsgi.input_terminated: 411",
+    ),
+    (
+        "09_files::app",
+        "curl -I http://127.0.0.1:8000/",
+        "CPython's wsgiref sends the body of a HEAD response; ours does not",
+    ),
+    (
+        "12_server::app()",
+        "curl -i --data-binary @tutorial/static/index.html http://127.0.0.1:8000/",
+        "CPython's wsgiref has no max_body_bytes: the application counts the request",
+    ),
+];
+
+/// The Python listing that mirrors a chapter's Rust application:
+/// `03_start_response::app` is mirrored by `python/03_start_response.py::app`.
+fn python_twin(application: &str) -> Option<String> {
+    let (example, function) = application.split_once("::")?;
+    let listing = format!("python/{example}.py");
+    root()
+        .join("tutorial")
+        .join(&listing)
+        .exists()
+        .then(|| format!("{listing}::{}", function.trim_end_matches("()")))
+}
+
+/// Status code and body (de-chunked) of a response, as the comparison sees it.
+fn status_and_body(response: &[u8]) -> (u16, Vec<u8>) {
+    let (head, body) = common::split_raw_response(response);
+    let chunked = common::header(&head, "Transfer-Encoding").is_some_and(|coding| coding == "chunked");
+    let body = if chunked { common::decode_chunked(&body).0 } else { body };
+    (common::status(&head), body)
+}
+
+/// Send every request the chapter sends to a Rust example to the Python
+/// listing too, and compare status and body.
+fn check_python_twins(file: &str, markdown: &str, failures: &mut String) {
+    let mut seen = Vec::new();
+    for fence in fences(markdown) {
+        let marker = fence.marker.unwrap_or_default();
+        let Some((kind, argument)) = marker.split_once(':') else {
+            continue;
+        };
+        if !matches!(kind.trim(), "response" | "wire" | "trace" | "log") {
+            continue;
+        }
+        let Some((application, command)) = argument.split_once('|').map(|(a, c)| (a.trim(), c.trim())) else {
+            continue;
+        };
+        let Some(twin) = python_twin(application) else {
+            continue;
+        };
+        if seen.contains(&(application.to_string(), command.to_string())) {
+            continue;
+        }
+        seen.push((application.to_string(), command.to_string()));
+        let request = Curl::parse(command).request();
+        let (listing, name) = twin.split_once(".py::").expect("a listing");
+        let Some((python, _)) = serve_python(&format!("tutorial/{listing}.py"), name, request.clone()) else {
+            return;
+        };
+        let (app, config) = rust_server(application);
+        let rust = {
+            let _guard = lock();
+            start_capture();
+            let (response, _) = serve_rust(app, config, request);
+            take_log();
+            response
+        };
+        let (rust, python) = (status_and_body(&rust.0), status_and_body(&python.0));
+        let differs = PYTHON_DIFFERS
+            .iter()
+            .any(|(a, c, _)| *a == application && *c == command);
+        if differs && rust == python {
+            let _ = writeln!(
+                failures,
+                "\n{file}:{}: `{command}`: {twin} now answers as {application} does; remove it from PYTHON_DIFFERS",
+                fence.line
+            );
+        } else if !differs && rust != python {
+            let _ = writeln!(
+                failures,
+                "\n{file}:{}: `{command}`: {twin} answers {} {:?}, {application} answers {} {:?}",
+                fence.line,
+                python.0,
+                String::from_utf8_lossy(&python.1),
+                rust.0,
+                String::from_utf8_lossy(&rust.1),
+            );
+        }
+    }
 }
 
 /// What a CGI program prints on stdout for `command`, which is
@@ -634,6 +766,50 @@ fn run_cgi(application: &str, command: &str) -> Option<String> {
         handler.into_output().expect("the CGI output")
     };
     Some(String::from_utf8_lossy(&stdout).replace("\r\n", "\n"))
+}
+
+/// What curl prints for `command` when `python3 -m http.server --cgi`
+/// serves `script` as `cgi-bin/hello` (chapter 13); `None` without python3.
+fn run_cgi_server(script: &str, command: &str) -> Option<String> {
+    let site = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cgi-site-{}", std::process::id()));
+    let cgi_bin = site.join("cgi-bin");
+    std::fs::create_dir_all(&cgi_bin).expect("create cgi-bin");
+    let program = cgi_bin.join("hello");
+    std::fs::copy(root().join(script), &program).expect("copy the CGI program");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod +x");
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let Ok(mut child) = python()
+        .args(["-m", "http.server", "--cgi", "--bind", "127.0.0.1", &port.to_string()])
+        .current_dir(&site)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        println!("note: python3 not found; not running python3 -m http.server --cgi");
+        return None;
+    };
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(address).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "http.server did not start in 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let curl = Curl::parse(command);
+    let (response, ending) = common::send_until_closed(address, &curl.request());
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&site);
+    Some(with_port(&curl.render(&response, ending), port, "8000"))
 }
 
 /// What `cargo test --example NAME` prints when every test of the
@@ -1032,6 +1208,47 @@ fn python_listings_compile() {
         Ok(status) => assert!(status.success(), "python3 -m py_compile failed"),
         Err(_) => println!("note: python3 not found; the Python listings were not compiled"),
     }
+}
+
+/// Every Python listing is run by some check: as the twin of a chapter's
+/// Rust application, named in a marker, or (chapter 11) by its own tests.
+#[test]
+fn every_python_listing_is_run() {
+    let markers: String = CHAPTERS
+        .iter()
+        .flat_map(|chapter| fences(&read(&root().join("tutorial").join(chapter))))
+        .filter_map(|fence| fence.marker)
+        .collect::<Vec<_>>()
+        .join("\n");
+    for entry in std::fs::read_dir(root().join("tutorial/python")).expect("tutorial/python") {
+        let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".py") else {
+            continue;
+        };
+        let run = markers.contains(&format!(": {stem}::"))
+            || markers.contains(&format!("python/{name}"))
+            || stem == "11_testing";
+        assert!(run, "no check runs tutorial/python/{name}");
+    }
+}
+
+#[test]
+fn python_testing_listing_passes_its_tests() {
+    let listing = root().join("tutorial/python/11_testing.py");
+    let output = match python().arg(&listing).output() {
+        Ok(output) => output,
+        Err(_) => {
+            println!("note: python3 not found; the tests of 11_testing.py were not run");
+            return;
+        }
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "python3 {}:\n{stderr}", listing.display());
+    assert!(
+        stderr.contains("Ran 2 tests"),
+        "python3 {}:\n{stderr}",
+        listing.display()
+    );
 }
 
 #[test]
