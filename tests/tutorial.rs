@@ -115,11 +115,15 @@ mod ex12;
 #[allow(dead_code)]
 #[path = "../examples/13_cgi.rs"]
 mod ex13;
+#[allow(dead_code)]
+#[path = "../tutorial/project/src/main.rs"]
+mod own_project;
 
 /// The chapters, in order, as the issue lists them.
-const CHAPTERS: [&str; 14] = [
+const CHAPTERS: [&str; 15] = [
     "00-what-is-wsgi.md",
     "01-hello-wsgi.md",
+    "01b-your-own-project.md",
     "02-environ.md",
     "03-start-response.md",
     "04-response-bodies.md",
@@ -156,6 +160,7 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "10_validate::app()" => Box::new(ex10::app()),
         "11_testing::app" => Box::new(ex11::app),
         "13_cgi::app" => Box::new(ex13::app),
+        "own_project::app" => Box::new(own_project::app),
         "12_server::app()" => return (Box::new(ex12::Counter::default()), ex12::config()),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
@@ -182,63 +187,68 @@ fn chapter_01() {
 }
 
 #[test]
-fn chapter_02() {
+fn chapter_01b() {
     check_chapter(CHAPTERS[2]);
 }
 
 #[test]
-fn chapter_03() {
+fn chapter_02() {
     check_chapter(CHAPTERS[3]);
 }
 
 #[test]
-fn chapter_04() {
+fn chapter_03() {
     check_chapter(CHAPTERS[4]);
 }
 
 #[test]
-fn chapter_05() {
+fn chapter_04() {
     check_chapter(CHAPTERS[5]);
 }
 
 #[test]
-fn chapter_06() {
+fn chapter_05() {
     check_chapter(CHAPTERS[6]);
 }
 
 #[test]
-fn chapter_07() {
+fn chapter_06() {
     check_chapter(CHAPTERS[7]);
 }
 
 #[test]
-fn chapter_08() {
+fn chapter_07() {
     check_chapter(CHAPTERS[8]);
 }
 
 #[test]
-fn chapter_09() {
+fn chapter_08() {
     check_chapter(CHAPTERS[9]);
 }
 
 #[test]
-fn chapter_10() {
+fn chapter_09() {
     check_chapter(CHAPTERS[10]);
 }
 
 #[test]
-fn chapter_11() {
+fn chapter_10() {
     check_chapter(CHAPTERS[11]);
 }
 
 #[test]
-fn chapter_12() {
+fn chapter_11() {
     check_chapter(CHAPTERS[12]);
 }
 
 #[test]
-fn chapter_13() {
+fn chapter_12() {
     check_chapter(CHAPTERS[13]);
+}
+
+#[test]
+fn chapter_13() {
+    check_chapter(CHAPTERS[14]);
 }
 
 // ---------------------------------------------------------------------------
@@ -1208,6 +1218,88 @@ fn python_listings_compile() {
         Ok(status) => assert!(status.success(), "python3 -m py_compile failed"),
         Err(_) => println!("note: python3 not found; the Python listings were not compiled"),
     }
+}
+
+/// Chapter 1b for real: `cargo new` in a scratch folder, the chapter's
+/// dependency lines (with this repository's path), `src/main.rs` from
+/// `tutorial/project/`, then `cargo build` and `cargo test` there. This
+/// repository's `Cargo.lock` pins the versions it already uses, so the
+/// registry cache suffices; each step has 10 minutes at most.
+#[test]
+fn own_project_builds_and_passes_its_tests() {
+    let chapter = read(&root().join("tutorial/01b-your-own-project.md"));
+    let shown = fences(&chapter)
+        .into_iter()
+        .find(|fence| fence.marker.as_deref() == Some("project: dependencies"))
+        .expect("01b-your-own-project.md has a `<!-- project: dependencies -->` block")
+        .content;
+    let mut dependencies = String::new();
+    for line in shown.lines().filter(|line| *line != "[dependencies]") {
+        if line.starts_with("wsgiref = ") {
+            let _ = writeln!(
+                dependencies,
+                "wsgiref = {{ path = {:?} }}",
+                root().display().to_string()
+            );
+        } else {
+            let _ = writeln!(dependencies, "{line}");
+        }
+    }
+    assert!(
+        dependencies.contains("wsgiref = { path"),
+        "no wsgiref line in:\n{shown}"
+    );
+
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("own-project-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).expect("create the scratch folder");
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("own-project-target");
+    let cargo = |args: &[&str], folder: &Path| {
+        let log = scratch.join("cargo.log");
+        let file = std::fs::File::create(&log).expect("cargo.log");
+        let mut child = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(args)
+            .current_dir(folder)
+            .env("CARGO_TARGET_DIR", &target)
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().expect("cargo.log"))
+            .stderr(file)
+            .spawn()
+            .expect("start cargo");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for cargo") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("cargo {args:?} took more than 10 minutes:\n{}", read(&log));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        let output = read(&log);
+        assert!(status.success(), "cargo {args:?} failed:\n{output}");
+        output
+    };
+    cargo(&["new", "--vcs", "none", "hello-wsgi"], &scratch);
+    let project = scratch.join("hello-wsgi");
+    let manifest = project.join("Cargo.toml");
+    let generated = read(&manifest);
+    assert!(
+        generated.trim_end().ends_with("[dependencies]"),
+        "cargo new wrote:\n{generated}"
+    );
+    std::fs::write(&manifest, format!("{}\n{dependencies}", generated.trim_end())).expect("write Cargo.toml");
+    std::fs::copy(root().join("tutorial/project/src/main.rs"), project.join("src/main.rs")).expect("copy main.rs");
+    std::fs::copy(root().join("Cargo.lock"), project.join("Cargo.lock")).expect("copy Cargo.lock");
+    cargo(&["build"], &project);
+    let tested = cargo(&["test"], &project);
+    assert!(
+        tested.contains("test result: ok. 2 passed"),
+        "cargo test in hello-wsgi:\n{tested}"
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
 }
 
 /// Every Python listing is run by some check: as the twin of a chapter's
