@@ -76,9 +76,9 @@ use wsgiref::simple_server::{demo_app, hello_app};
 use wsgiref::static_files::StaticFiles;
 use wsgiref::{Application, ServerConfig, WsgiServer};
 
-#[allow(dead_code)] // `main` and what only it uses
-#[path = "../examples/01_hello.rs"]
-mod ex01;
+// Chapter 14's example loads examples/01_hello.rs as its `hello` module;
+// loading the file a second time here would make two copies of it.
+use ex14::hello as ex01;
 #[allow(dead_code)]
 #[path = "../examples/02_environ.rs"]
 mod ex02;
@@ -116,11 +116,14 @@ mod ex12;
 #[path = "../examples/13_cgi.rs"]
 mod ex13;
 #[allow(dead_code)]
+#[path = "../examples/14_tiny_server.rs"]
+mod ex14;
+#[allow(dead_code)]
 #[path = "../tutorial/project/src/main.rs"]
 mod own_project;
 
 /// The chapters, in order, as the issue lists them.
-const CHAPTERS: [&str; 15] = [
+const CHAPTERS: [&str; 16] = [
     "00-what-is-wsgi.md",
     "01-hello-wsgi.md",
     "01b-your-own-project.md",
@@ -136,6 +139,7 @@ const CHAPTERS: [&str; 15] = [
     "11-testing.md",
     "12-the-server.md",
     "13-cgi.md",
+    "14-tiny-server.md",
 ];
 
 /// A Rust application the chapters can name, with the server configuration
@@ -249,6 +253,11 @@ fn chapter_12() {
 #[test]
 fn chapter_13() {
     check_chapter(CHAPTERS[14]);
+}
+
+#[test]
+fn chapter_14() {
+    check_chapter(CHAPTERS[15]);
 }
 
 // ---------------------------------------------------------------------------
@@ -522,7 +531,13 @@ fn run(kind: &str, application: &str, command: &str) -> Option<String> {
         return run_cgi(application, command);
     }
     let curl = Curl::parse(command);
-    let (response, port, log) = if let Some((listing, name)) = application.split_once(".py::") {
+    let tiny = application
+        .strip_prefix("14_tiny_server::handle(")
+        .and_then(|inner| inner.strip_suffix(')'));
+    let (response, port, log) = if let Some(inner) = tiny {
+        let (response, port) = serve_tiny(rust_server(inner).0, curl.request());
+        (response, port, Vec::new())
+    } else if let Some((listing, name)) = application.split_once(".py::") {
         let (response, port) = serve_python(&format!("tutorial/{listing}.py"), name, curl.request())?;
         (response, port, Vec::new())
     } else {
@@ -554,6 +569,19 @@ fn serve_rust(application: Box<dyn Application>, config: ServerConfig, request: 
     server.handle_request().expect("handle_request");
     let response = client.join().expect("the client thread");
     (response, address.port())
+}
+
+/// Serve one request with chapter 14's tiny server; returns the response
+/// and the port.
+fn serve_tiny(application: Box<dyn Application>, request: Vec<u8>) -> (Response, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("the listening address");
+    let client = std::thread::spawn(move || common::send_until_closed(address, &request));
+    let (stream, _) = listener.accept().expect("accept");
+    if let Err(error) = ex14::handle(stream, &*application) {
+        println!("the tiny server: {error}");
+    }
+    (client.join().expect("the client thread"), address.port())
 }
 
 /// Serve one request with CPython's wsgiref and the listing's application.
