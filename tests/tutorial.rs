@@ -19,7 +19,8 @@
 //! - `<!-- request: curl ... -->`: the bytes that curl command sends, with
 //!   `\r\n` made visible as in the trace.
 //! - `<!-- stdout: NAME -->`: what an example prints (a function of the
-//!   example that its `main` prints too).
+//!   example that its `main` prints too), or what a Python listing prints
+//!   when run (`<!-- stdout: tutorial/python/NN_name.py -->`).
 //! - `<!-- tests: NN_name -->`: what `cargo test --example NN_name` prints;
 //!   the example's tests are compiled into this file and run with it.
 //! - `<!-- cgi: APP | [printf 'BODY' |] VAR=value ... PROGRAM -->`: what
@@ -112,18 +113,20 @@ mod ex11;
 #[allow(dead_code)]
 #[path = "../examples/12_server.rs"]
 mod ex12;
-#[allow(dead_code)]
-#[path = "../examples/13_cgi.rs"]
-mod ex13;
+// Chapter 15's example loads examples/13_cgi.rs as its `cgi` module.
+use ex15::cgi as ex13;
 #[allow(dead_code)]
 #[path = "../examples/14_tiny_server.rs"]
 mod ex14;
+#[allow(dead_code)]
+#[path = "../examples/15_uwsgi.rs"]
+mod ex15;
 #[allow(dead_code)]
 #[path = "../tutorial/project/src/main.rs"]
 mod own_project;
 
 /// The chapters, in order, as the issue lists them.
-const CHAPTERS: [&str; 16] = [
+const CHAPTERS: [&str; 17] = [
     "00-what-is-wsgi.md",
     "01-hello-wsgi.md",
     "01b-your-own-project.md",
@@ -140,6 +143,7 @@ const CHAPTERS: [&str; 16] = [
     "12-the-server.md",
     "13-cgi.md",
     "14-tiny-server.md",
+    "15-wsgi-uwsgi-asgi.md",
 ];
 
 /// A Rust application the chapters can name, with the server configuration
@@ -171,10 +175,29 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
     (application, ServerConfig::default())
 }
 
+/// The uwsgi packet nginx sent, captured for chapter 15.
+fn captured_packet() -> Vec<u8> {
+    std::fs::read(root().join(ex15::CAPTURED)).expect("the captured packet")
+}
+
+/// What a Python listing prints on stdout when run as a program; `None`
+/// without python3.
+fn python_stdout(listing: &str) -> Option<String> {
+    let Ok(output) = python().arg(root().join(listing)).output() else {
+        println!("note: python3 not found; not running {listing}");
+        return None;
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "python3 {listing} failed:\n{stderr}");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
 /// What an example prints, for `stdout:` blocks.
 fn example_stdout(name: &str) -> String {
     let printed = match name {
         "12_server::compare()" => ex12::compare(),
+        "15_uwsgi::describe(CAPTURED)" => ex15::describe(&captured_packet()),
+        "15_uwsgi::answer(CAPTURED)" => ex15::answer(&captured_packet()),
         _ => panic!("unknown stdout {name:?}: add it to example_stdout() in tests/tutorial.rs"),
     };
     printed.unwrap_or_else(|error| panic!("{name} failed: {error}"))
@@ -258,6 +281,11 @@ fn chapter_13() {
 #[test]
 fn chapter_14() {
     check_chapter(CHAPTERS[15]);
+}
+
+#[test]
+fn chapter_15() {
+    check_chapter(CHAPTERS[16]);
 }
 
 // ---------------------------------------------------------------------------
@@ -421,6 +449,14 @@ fn check_chapter(file: &str) {
                 let actual = escaped_lines(&Curl::parse(argument).request());
                 if let Err(message) = matches(&fence.content, &actual) {
                     fail(&fence, format!("`{marker}` sends something else: {message}"));
+                }
+            }
+            ("text", "stdout") if argument.ends_with(".py") => {
+                let Some(actual) = python_stdout(argument) else {
+                    continue;
+                };
+                if let Err(message) = matches(&fence.content, &actual) {
+                    fail(&fence, format!("`{marker}` printed something else: {message}"));
                 }
             }
             ("text", "stdout") => {
