@@ -65,6 +65,9 @@
 #![allow(clippy::print_stdout)]
 
 mod common;
+#[cfg(feature = "python")]
+#[path = "python/venv.rs"]
+mod venv;
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write as _};
@@ -126,7 +129,7 @@ mod ex15;
 mod own_project;
 
 /// The chapters, in order, as the issue lists them.
-const CHAPTERS: [&str; 17] = [
+const CHAPTERS: [&str; 18] = [
     "00-what-is-wsgi.md",
     "01-hello-wsgi.md",
     "01b-your-own-project.md",
@@ -144,6 +147,7 @@ const CHAPTERS: [&str; 17] = [
     "13-cgi.md",
     "14-tiny-server.md",
     "15-wsgi-uwsgi-asgi.md",
+    "16-real-frameworks.md",
 ];
 
 /// A Rust application the chapters can name, with the server configuration
@@ -286,6 +290,11 @@ fn chapter_14() {
 #[test]
 fn chapter_15() {
     check_chapter(CHAPTERS[16]);
+}
+
+#[test]
+fn chapter_16() {
+    check_chapter(CHAPTERS[17]);
 }
 
 // ---------------------------------------------------------------------------
@@ -573,6 +582,13 @@ fn run(kind: &str, application: &str, command: &str) -> Option<String> {
     let (response, port, log) = if let Some(inner) = tiny {
         let (response, port) = serve_tiny(rust_server(inner).0, curl.request());
         (response, port, Vec::new())
+    } else if let Some(spec) = application.strip_prefix("wsgiref --python ") {
+        let (response, port) = serve_with_python_feature(spec, curl.request())?;
+        (response, port, Vec::new())
+    } else if let Some(listing) = application.strip_prefix("venv:") {
+        let (listing, name) = listing.split_once(".py::").expect("venv:python/NN_name.py::APP");
+        let (response, port) = serve_python_in_venv(&format!("tutorial/{listing}.py"), name, curl.request())?;
+        (response, port, Vec::new())
     } else if let Some((listing, name)) = application.split_once(".py::") {
         let (response, port) = serve_python(&format!("tutorial/{listing}.py"), name, curl.request())?;
         (response, port, Vec::new())
@@ -620,8 +636,74 @@ fn serve_tiny(application: Box<dyn Application>, request: Vec<u8>) -> (Response,
     (client.join().expect("the client thread"), address.port())
 }
 
+/// Serve one request with `wsgiref --python SPEC --pythonpath tutorial/python
+/// --once` in the virtual environment of `tests/python.rs` (Flask, Django);
+/// `None` without the `python` feature.
+#[cfg(feature = "python")]
+fn serve_with_python_feature(spec: &str, request: Vec<u8>) -> Option<(Response, u16)> {
+    let pythonpath = root().join("tutorial/python");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+        .args(["--python", spec, "--pythonpath"])
+        .arg(&pythonpath)
+        .args(["--port", "0", "--once"])
+        .env_remove("PYTHONPATH")
+        .env("VIRTUAL_ENV", venv::python_venv())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wsgiref --python");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("the banner");
+    let port = line
+        .split(" port ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|port| port.parse::<u16>().ok());
+    let Some(port) = port else {
+        let _ = child.kill();
+        let output = child.wait_with_output().expect("wsgiref exits");
+        panic!(
+            "wsgiref --python {spec} did not start: {line:?}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let response = common::send_until_closed(std::net::SocketAddr::from(([127, 0, 0, 1], port)), &request);
+    let _ = child.kill();
+    let _ = child.wait();
+    Some((response, port))
+}
+
+#[cfg(not(feature = "python"))]
+fn serve_with_python_feature(spec: &str, _request: Vec<u8>) -> Option<(Response, u16)> {
+    println!("note: the python feature is off; not serving {spec} (cargo test --features python does)");
+    None
+}
+
+/// Serve one request with CPython's wsgiref and a listing that needs the
+/// virtual environment of `tests/python.rs`; `None` without the `python`
+/// feature (which makes that environment).
+#[cfg(feature = "python")]
+fn serve_python_in_venv(listing: &str, name: &str, request: Vec<u8>) -> Option<(Response, u16)> {
+    let python = venv::python_venv().join("bin").join("python");
+    serve_python_with(Command::new(python), listing, name, request)
+}
+
+#[cfg(not(feature = "python"))]
+fn serve_python_in_venv(listing: &str, _name: &str, _request: Vec<u8>) -> Option<(Response, u16)> {
+    println!("note: the python feature is off; not serving {listing} (cargo test --features python does)");
+    None
+}
+
 /// Serve one request with CPython's wsgiref and the listing's application.
 fn serve_python(listing: &str, name: &str, request: Vec<u8>) -> Option<(Response, u16)> {
+    serve_python_with(python(), listing, name, request)
+}
+
+/// Serve one request with `python` running CPython's wsgiref and the
+/// listing's application.
+fn serve_python_with(mut python: Command, listing: &str, name: &str, request: Vec<u8>) -> Option<(Response, u16)> {
     const SERVE: &str = "
 import importlib.util, sys
 from wsgiref.simple_server import make_server, WSGIRequestHandler
@@ -635,7 +717,8 @@ with make_server('127.0.0.1', 0, getattr(listing, sys.argv[2]), handler_class=Qu
     print(server.server_port, flush=True)
     server.handle_request()
 ";
-    let mut child = match python()
+    let mut child = match python
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .arg("-c")
         .arg(SERVE)
         .arg(root().join(listing))
@@ -1383,6 +1466,7 @@ fn every_python_listing_is_run() {
         };
         let run = markers.contains(&format!(": {stem}::"))
             || markers.contains(&format!("python/{name}"))
+            || markers.contains(&format!("--python {stem}"))
             || stem == "11_testing";
         assert!(run, "no check runs tutorial/python/{name}");
     }
