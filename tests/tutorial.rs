@@ -1508,3 +1508,60 @@ fn placeholders_match_what_they_stand_for() {
 fn tutorial_readme() {
     check_chapter("README.md");
 }
+
+/// The Chinese edition (`tutorial/zh/`): each translated chapter passes
+/// the same checks, shows exactly the fences (code and output, with their
+/// markers) of its English original, in the same order, so only the prose
+/// differs; and its relative links lead to files that exist.
+#[test]
+fn chinese_edition_shows_what_the_english_one_does() {
+    let zh = root().join("tutorial/zh");
+    assert!(
+        read(&root().join("tutorial/README.md")).contains("(zh/README.md)"),
+        "tutorial/README.md does not link the Chinese edition"
+    );
+    for entry in std::fs::read_dir(&zh).expect("tutorial/zh") {
+        let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".md") else {
+            continue;
+        };
+        let translated = read(&zh.join(&name));
+        for link in relative_links(&translated) {
+            assert!(
+                zh.join(&link).exists(),
+                "tutorial/zh/{name} links {link}, which does not exist"
+            );
+        }
+        if stem == "README" {
+            continue;
+        }
+        assert!(
+            CHAPTERS.contains(&name.as_str()),
+            "tutorial/zh/{name} translates no chapter"
+        );
+        let shown = |markdown: &str| -> Vec<(String, Option<String>, String)> {
+            fences(markdown)
+                .into_iter()
+                .map(|fence| (fence.lang, fence.marker, fence.content))
+                .collect()
+        };
+        let original = read(&root().join("tutorial").join(&name));
+        assert!(
+            shown(&translated) == shown(&original),
+            "tutorial/zh/{name}: its code and output blocks differ from tutorial/{name}"
+        );
+        check_chapter(&format!("zh/{name}"));
+    }
+}
+
+/// The targets of `](target)` links that are not URLs or anchors, without
+/// their `#fragment`.
+fn relative_links(markdown: &str) -> Vec<String> {
+    markdown
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(')').map(|(target, _)| target))
+        .filter(|target| !target.contains("://") && !target.starts_with('#'))
+        .map(|target| target.split('#').next().unwrap_or_default().to_string())
+        .collect()
+}
