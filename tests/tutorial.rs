@@ -1509,7 +1509,7 @@ fn tutorial_readme() {
     check_chapter("README.md");
 }
 
-/// The Chinese edition (`tutorial/zh/`): each translated chapter passes
+/// The Chinese edition (`tutorial/zh/`): every chapter is there, passes
 /// the same checks, shows exactly the fences (code and output, with their
 /// markers) of its English original, in the same order, so only the prose
 /// differs; and its relative links lead to files that exist.
@@ -1520,6 +1520,12 @@ fn chinese_edition_shows_what_the_english_one_does() {
         read(&root().join("tutorial/README.md")).contains("(zh/README.md)"),
         "tutorial/README.md does not link the Chinese edition"
     );
+    for chapter in CHAPTERS {
+        assert!(
+            zh.join(chapter).exists(),
+            "tutorial/zh/{chapter} is missing: the Chinese edition has every chapter"
+        );
+    }
     for entry in std::fs::read_dir(&zh).expect("tutorial/zh") {
         let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
         let Some(stem) = name.strip_suffix(".md") else {
