@@ -19,7 +19,8 @@
 //! - `<!-- request: curl ... -->`: the bytes that curl command sends, with
 //!   `\r\n` made visible as in the trace.
 //! - `<!-- stdout: NAME -->`: what an example prints (a function of the
-//!   example that its `main` prints too).
+//!   example that its `main` prints too), or what a Python listing prints
+//!   when run (`<!-- stdout: tutorial/python/NN_name.py -->`).
 //! - `<!-- tests: NN_name -->`: what `cargo test --example NN_name` prints;
 //!   the example's tests are compiled into this file and run with it.
 //! - `<!-- cgi: APP | [printf 'BODY' |] VAR=value ... PROGRAM -->`: what
@@ -52,11 +53,21 @@
 //!
 //! Python listings in `tutorial/python/` are byte-compiled with
 //! `python3 -m py_compile`; those whose output a chapter shows are run.
+//! Each chapter's Python listing `python/NN_name.py` is also sent every
+//! request the chapter sends to `NN_name::APP` (served by CPython's
+//! wsgiref, as the Python function or object of the same name), and must
+//! answer with the same status and body, except where `PYTHON_DIFFERS`
+//! says why not; chapter 11's listing runs its unit tests, and
+//! `<!-- cgi-server: SCRIPT | curl ... -->` shows what curl prints when
+//! `python3 -m http.server --cgi` runs SCRIPT as `cgi-bin/hello`.
 //! Without `python3` these checks are skipped with a printed note.
 
 #![allow(clippy::print_stdout)]
 
 mod common;
+#[cfg(feature = "python")]
+#[path = "python/venv.rs"]
+mod venv;
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write as _};
@@ -69,9 +80,9 @@ use wsgiref::simple_server::{demo_app, hello_app};
 use wsgiref::static_files::StaticFiles;
 use wsgiref::{Application, ServerConfig, WsgiServer};
 
-#[allow(dead_code)] // `main` and what only it uses
-#[path = "../examples/01_hello.rs"]
-mod ex01;
+// Chapter 14's example loads examples/01_hello.rs as its `hello` module;
+// loading the file a second time here would make two copies of it.
+use ex14::hello as ex01;
 #[allow(dead_code)]
 #[path = "../examples/02_environ.rs"]
 mod ex02;
@@ -105,14 +116,23 @@ mod ex11;
 #[allow(dead_code)]
 #[path = "../examples/12_server.rs"]
 mod ex12;
+// Chapter 15's example loads examples/13_cgi.rs as its `cgi` module.
+use ex15::cgi as ex13;
 #[allow(dead_code)]
-#[path = "../examples/13_cgi.rs"]
-mod ex13;
+#[path = "../examples/14_tiny_server.rs"]
+mod ex14;
+#[allow(dead_code)]
+#[path = "../examples/15_uwsgi.rs"]
+mod ex15;
+#[allow(dead_code)]
+#[path = "../tutorial/project/src/main.rs"]
+mod own_project;
 
 /// The chapters, in order, as the issue lists them.
-const CHAPTERS: [&str; 14] = [
+const CHAPTERS: [&str; 18] = [
     "00-what-is-wsgi.md",
     "01-hello-wsgi.md",
+    "01b-your-own-project.md",
     "02-environ.md",
     "03-start-response.md",
     "04-response-bodies.md",
@@ -125,6 +145,9 @@ const CHAPTERS: [&str; 14] = [
     "11-testing.md",
     "12-the-server.md",
     "13-cgi.md",
+    "14-tiny-server.md",
+    "15-wsgi-uwsgi-asgi.md",
+    "16-real-frameworks.md",
 ];
 
 /// A Rust application the chapters can name, with the server configuration
@@ -149,16 +172,36 @@ fn rust_server(name: &str) -> (Box<dyn Application>, ServerConfig) {
         "10_validate::app()" => Box::new(ex10::app()),
         "11_testing::app" => Box::new(ex11::app),
         "13_cgi::app" => Box::new(ex13::app),
+        "own_project::app" => Box::new(own_project::app),
         "12_server::app()" => return (Box::new(ex12::Counter::default()), ex12::config()),
         _ => panic!("unknown application {name:?}: add it to rust_server() in tests/tutorial.rs"),
     };
     (application, ServerConfig::default())
 }
 
+/// The uwsgi packet nginx sent, captured for chapter 15.
+fn captured_packet() -> Vec<u8> {
+    std::fs::read(root().join(ex15::CAPTURED)).expect("the captured packet")
+}
+
+/// What a Python listing prints on stdout when run as a program; `None`
+/// without python3.
+fn python_stdout(listing: &str) -> Option<String> {
+    let Ok(output) = python().arg(root().join(listing)).output() else {
+        println!("note: python3 not found; not running {listing}");
+        return None;
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "python3 {listing} failed:\n{stderr}");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
 /// What an example prints, for `stdout:` blocks.
 fn example_stdout(name: &str) -> String {
     let printed = match name {
         "12_server::compare()" => ex12::compare(),
+        "15_uwsgi::describe(CAPTURED)" => ex15::describe(&captured_packet()),
+        "15_uwsgi::answer(CAPTURED)" => ex15::answer(&captured_packet()),
         _ => panic!("unknown stdout {name:?}: add it to example_stdout() in tests/tutorial.rs"),
     };
     printed.unwrap_or_else(|error| panic!("{name} failed: {error}"))
@@ -175,63 +218,83 @@ fn chapter_01() {
 }
 
 #[test]
-fn chapter_02() {
+fn chapter_01b() {
     check_chapter(CHAPTERS[2]);
 }
 
 #[test]
-fn chapter_03() {
+fn chapter_02() {
     check_chapter(CHAPTERS[3]);
 }
 
 #[test]
-fn chapter_04() {
+fn chapter_03() {
     check_chapter(CHAPTERS[4]);
 }
 
 #[test]
-fn chapter_05() {
+fn chapter_04() {
     check_chapter(CHAPTERS[5]);
 }
 
 #[test]
-fn chapter_06() {
+fn chapter_05() {
     check_chapter(CHAPTERS[6]);
 }
 
 #[test]
-fn chapter_07() {
+fn chapter_06() {
     check_chapter(CHAPTERS[7]);
 }
 
 #[test]
-fn chapter_08() {
+fn chapter_07() {
     check_chapter(CHAPTERS[8]);
 }
 
 #[test]
-fn chapter_09() {
+fn chapter_08() {
     check_chapter(CHAPTERS[9]);
 }
 
 #[test]
-fn chapter_10() {
+fn chapter_09() {
     check_chapter(CHAPTERS[10]);
 }
 
 #[test]
-fn chapter_11() {
+fn chapter_10() {
     check_chapter(CHAPTERS[11]);
 }
 
 #[test]
-fn chapter_12() {
+fn chapter_11() {
     check_chapter(CHAPTERS[12]);
 }
 
 #[test]
-fn chapter_13() {
+fn chapter_12() {
     check_chapter(CHAPTERS[13]);
+}
+
+#[test]
+fn chapter_13() {
+    check_chapter(CHAPTERS[14]);
+}
+
+#[test]
+fn chapter_14() {
+    check_chapter(CHAPTERS[15]);
+}
+
+#[test]
+fn chapter_15() {
+    check_chapter(CHAPTERS[16]);
+}
+
+#[test]
+fn chapter_16() {
+    check_chapter(CHAPTERS[17]);
 }
 
 // ---------------------------------------------------------------------------
@@ -375,10 +438,34 @@ fn check_chapter(file: &str) {
                     fail(&fence, format!("`{marker}` printed something else: {message}"));
                 }
             }
+            ("text", "cgi-server") => {
+                let (script, command) = argument
+                    .split_once('|')
+                    .map(|(a, c)| (a.trim(), c.trim()))
+                    .unwrap_or_else(|| panic!("{file}:{}: `cgi-server: SCRIPT | COMMAND` expected", fence.line));
+                if !consoles.contains(command) {
+                    fail(&fence, format!("no console block shows the command `{command}`"));
+                    continue;
+                }
+                let Some(actual) = run_cgi_server(script, command) else {
+                    continue;
+                };
+                if let Err(message) = matches(&fence.content, &actual) {
+                    fail(&fence, format!("`{marker}` printed something else: {message}"));
+                }
+            }
             ("text", "request") => {
                 let actual = escaped_lines(&Curl::parse(argument).request());
                 if let Err(message) = matches(&fence.content, &actual) {
                     fail(&fence, format!("`{marker}` sends something else: {message}"));
+                }
+            }
+            ("text", "stdout") if argument.ends_with(".py") => {
+                let Some(actual) = python_stdout(argument) else {
+                    continue;
+                };
+                if let Err(message) = matches(&fence.content, &actual) {
+                    fail(&fence, format!("`{marker}` printed something else: {message}"));
                 }
             }
             ("text", "stdout") => {
@@ -393,7 +480,7 @@ fn check_chapter(file: &str) {
                     fail(&fence, format!("`{marker}`: {message}"));
                 }
             }
-            ("text", _) => fail(&fence, "output without a `<!-- response: APP | COMMAND -->` marker (or wire, trace, log, request, stdout, tests, cgi)".into()),
+            ("text", _) => fail(&fence, "output without a `<!-- response: APP | COMMAND -->` marker (or wire, trace, log, request, stdout, tests, cgi, cgi-server)".into()),
             ("console", _) => {
                 for example in mentioned_examples(&fence.content) {
                     if !root().join("examples").join(format!("{example}.rs")).exists() {
@@ -407,6 +494,7 @@ fn check_chapter(file: &str) {
     if blessed != markdown {
         std::fs::write(&path, blessed).expect("write the blessed chapter");
     }
+    check_python_twins(file, &markdown, &mut failures);
     assert!(failures.is_empty(), "{failures}");
 }
 
@@ -488,7 +576,20 @@ fn run(kind: &str, application: &str, command: &str) -> Option<String> {
         return run_cgi(application, command);
     }
     let curl = Curl::parse(command);
-    let (response, port, log) = if let Some((listing, name)) = application.split_once(".py::") {
+    let tiny = application
+        .strip_prefix("14_tiny_server::handle(")
+        .and_then(|inner| inner.strip_suffix(')'));
+    let (response, port, log) = if let Some(inner) = tiny {
+        let (response, port) = serve_tiny(rust_server(inner).0, curl.request());
+        (response, port, Vec::new())
+    } else if let Some(spec) = application.strip_prefix("wsgiref --python ") {
+        let (response, port) = serve_with_python_feature(spec, curl.request())?;
+        (response, port, Vec::new())
+    } else if let Some(listing) = application.strip_prefix("venv:") {
+        let (listing, name) = listing.split_once(".py::").expect("venv:python/NN_name.py::APP");
+        let (response, port) = serve_python_in_venv(&format!("tutorial/{listing}.py"), name, curl.request())?;
+        (response, port, Vec::new())
+    } else if let Some((listing, name)) = application.split_once(".py::") {
         let (response, port) = serve_python(&format!("tutorial/{listing}.py"), name, curl.request())?;
         (response, port, Vec::new())
     } else {
@@ -522,8 +623,87 @@ fn serve_rust(application: Box<dyn Application>, config: ServerConfig, request: 
     (response, address.port())
 }
 
+/// Serve one request with chapter 14's tiny server; returns the response
+/// and the port.
+fn serve_tiny(application: Box<dyn Application>, request: Vec<u8>) -> (Response, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("the listening address");
+    let client = std::thread::spawn(move || common::send_until_closed(address, &request));
+    let (stream, _) = listener.accept().expect("accept");
+    if let Err(error) = ex14::handle(stream, &*application) {
+        println!("the tiny server: {error}");
+    }
+    (client.join().expect("the client thread"), address.port())
+}
+
+/// Serve one request with `wsgiref --python SPEC --pythonpath tutorial/python
+/// --once` in the virtual environment of `tests/python.rs` (Flask, Django);
+/// `None` without the `python` feature.
+#[cfg(feature = "python")]
+fn serve_with_python_feature(spec: &str, request: Vec<u8>) -> Option<(Response, u16)> {
+    let pythonpath = root().join("tutorial/python");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+        .args(["--python", spec, "--pythonpath"])
+        .arg(&pythonpath)
+        .args(["--port", "0", "--once"])
+        .env_remove("PYTHONPATH")
+        .env("VIRTUAL_ENV", venv::python_venv())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wsgiref --python");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("the banner");
+    let port = line
+        .split(" port ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|port| port.parse::<u16>().ok());
+    let Some(port) = port else {
+        let _ = child.kill();
+        let output = child.wait_with_output().expect("wsgiref exits");
+        panic!(
+            "wsgiref --python {spec} did not start: {line:?}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let response = common::send_until_closed(std::net::SocketAddr::from(([127, 0, 0, 1], port)), &request);
+    let _ = child.kill();
+    let _ = child.wait();
+    Some((response, port))
+}
+
+#[cfg(not(feature = "python"))]
+fn serve_with_python_feature(spec: &str, _request: Vec<u8>) -> Option<(Response, u16)> {
+    println!("note: the python feature is off; not serving {spec} (cargo test --features python does)");
+    None
+}
+
+/// Serve one request with CPython's wsgiref and a listing that needs the
+/// virtual environment of `tests/python.rs`; `None` without the `python`
+/// feature (which makes that environment).
+#[cfg(feature = "python")]
+fn serve_python_in_venv(listing: &str, name: &str, request: Vec<u8>) -> Option<(Response, u16)> {
+    let python = venv::python_venv().join("bin").join("python");
+    serve_python_with(Command::new(python), listing, name, request)
+}
+
+#[cfg(not(feature = "python"))]
+fn serve_python_in_venv(listing: &str, _name: &str, _request: Vec<u8>) -> Option<(Response, u16)> {
+    println!("note: the python feature is off; not serving {listing} (cargo test --features python does)");
+    None
+}
+
 /// Serve one request with CPython's wsgiref and the listing's application.
 fn serve_python(listing: &str, name: &str, request: Vec<u8>) -> Option<(Response, u16)> {
+    serve_python_with(python(), listing, name, request)
+}
+
+/// Serve one request with `python` running CPython's wsgiref and the
+/// listing's application.
+fn serve_python_with(mut python: Command, listing: &str, name: &str, request: Vec<u8>) -> Option<(Response, u16)> {
     const SERVE: &str = "
 import importlib.util, sys
 from wsgiref.simple_server import make_server, WSGIRequestHandler
@@ -537,7 +717,8 @@ with make_server('127.0.0.1', 0, getattr(listing, sys.argv[2]), handler_class=Qu
     print(server.server_port, flush=True)
     server.handle_request()
 ";
-    let mut child = match python()
+    let mut child = match python
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .arg("-c")
         .arg(SERVE)
         .arg(root().join(listing))
@@ -556,10 +737,13 @@ with make_server('127.0.0.1', 0, getattr(listing, sys.argv[2]), handler_class=Qu
     BufReader::new(child.stdout.take().expect("piped stdout"))
         .read_line(&mut line)
         .expect("the port python3 printed");
-    let port: u16 = line
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("{listing}: no port, got {line:?}"));
+    let Ok(port) = line.trim().parse::<u16>() else {
+        let output = child.wait_with_output().expect("python3 exits");
+        panic!(
+            "{listing} did not start serving {name}:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
     let response = common::send_until_closed(std::net::SocketAddr::from(([127, 0, 0, 1], port)), &request);
     let output = child.wait_with_output().expect("python3 exits");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -571,6 +755,111 @@ fn python() -> Command {
     let mut command = Command::new("python3");
     command.env("PYTHONDONTWRITEBYTECODE", "1");
     command
+}
+
+// ---------------------------------------------------------------------------
+// The Python listings, run against their chapter's requests
+
+/// Where a chapter's Python listing and its Rust example answer a request
+/// differently on purpose: (Rust application, command, what the chapter
+/// says about it). Every other request a chapter sends to a Rust example
+/// must get the same status and body from the Python listing (served by
+/// CPython's wsgiref); a listed one must differ (or the entry is stale).
+const PYTHON_DIFFERS: &[(&str, &str, &str)] = &[
+    (
+        "05_input::app",
+        "curl -H 'Transfer-Encoding: chunked' -d 'sent in chunks' http://127.0.0.1:8000/upload",
+        "CPython's wsgiref does not decode a chunked body nor set wsgi.input_terminated: 411",
+    ),
+    (
+        "09_files::app",
+        "curl -I http://127.0.0.1:8000/",
+        "CPython's wsgiref sends the body of a HEAD response; ours does not",
+    ),
+    (
+        "12_server::app()",
+        "curl -i --data-binary @tutorial/static/index.html http://127.0.0.1:8000/",
+        "CPython's wsgiref has no max_body_bytes: the application counts the request",
+    ),
+];
+
+/// The Python listing that mirrors a chapter's Rust application:
+/// `03_start_response::app` is mirrored by `python/03_start_response.py::app`.
+fn python_twin(application: &str) -> Option<String> {
+    let (example, function) = application.split_once("::")?;
+    let listing = format!("python/{example}.py");
+    root()
+        .join("tutorial")
+        .join(&listing)
+        .exists()
+        .then(|| format!("{listing}::{}", function.trim_end_matches("()")))
+}
+
+/// Status code and body (de-chunked) of a response, as the comparison sees it.
+fn status_and_body(response: &[u8]) -> (u16, Vec<u8>) {
+    let (head, body) = common::split_raw_response(response);
+    let chunked = common::header(&head, "Transfer-Encoding").is_some_and(|coding| coding == "chunked");
+    let body = if chunked { common::decode_chunked(&body).0 } else { body };
+    (common::status(&head), body)
+}
+
+/// Send every request the chapter sends to a Rust example to the Python
+/// listing too, and compare status and body.
+fn check_python_twins(file: &str, markdown: &str, failures: &mut String) {
+    let mut seen = Vec::new();
+    for fence in fences(markdown) {
+        let marker = fence.marker.unwrap_or_default();
+        let Some((kind, argument)) = marker.split_once(':') else {
+            continue;
+        };
+        if !matches!(kind.trim(), "response" | "wire" | "trace" | "log") {
+            continue;
+        }
+        let Some((application, command)) = argument.split_once('|').map(|(a, c)| (a.trim(), c.trim())) else {
+            continue;
+        };
+        let Some(twin) = python_twin(application) else {
+            continue;
+        };
+        if seen.contains(&(application.to_string(), command.to_string())) {
+            continue;
+        }
+        seen.push((application.to_string(), command.to_string()));
+        let request = Curl::parse(command).request();
+        let (listing, name) = twin.split_once(".py::").expect("a listing");
+        let Some((python, _)) = serve_python(&format!("tutorial/{listing}.py"), name, request.clone()) else {
+            return;
+        };
+        let (app, config) = rust_server(application);
+        let rust = {
+            let _guard = lock();
+            start_capture();
+            let (response, _) = serve_rust(app, config, request);
+            take_log();
+            response
+        };
+        let (rust, python) = (status_and_body(&rust.0), status_and_body(&python.0));
+        let differs = PYTHON_DIFFERS
+            .iter()
+            .any(|(a, c, _)| *a == application && *c == command);
+        if differs && rust == python {
+            let _ = writeln!(
+                failures,
+                "\n{file}:{}: `{command}`: {twin} now answers as {application} does; remove it from PYTHON_DIFFERS",
+                fence.line
+            );
+        } else if !differs && rust != python {
+            let _ = writeln!(
+                failures,
+                "\n{file}:{}: `{command}`: {twin} answers {} {:?}, {application} answers {} {:?}",
+                fence.line,
+                python.0,
+                String::from_utf8_lossy(&python.1),
+                rust.0,
+                String::from_utf8_lossy(&rust.1),
+            );
+        }
+    }
 }
 
 /// What a CGI program prints on stdout for `command`, which is
@@ -634,6 +923,50 @@ fn run_cgi(application: &str, command: &str) -> Option<String> {
         handler.into_output().expect("the CGI output")
     };
     Some(String::from_utf8_lossy(&stdout).replace("\r\n", "\n"))
+}
+
+/// What curl prints for `command` when `python3 -m http.server --cgi`
+/// serves `script` as `cgi-bin/hello` (chapter 13); `None` without python3.
+fn run_cgi_server(script: &str, command: &str) -> Option<String> {
+    let site = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cgi-site-{}", std::process::id()));
+    let cgi_bin = site.join("cgi-bin");
+    std::fs::create_dir_all(&cgi_bin).expect("create cgi-bin");
+    let program = cgi_bin.join("hello");
+    std::fs::copy(root().join(script), &program).expect("copy the CGI program");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod +x");
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let Ok(mut child) = python()
+        .args(["-m", "http.server", "--cgi", "--bind", "127.0.0.1", &port.to_string()])
+        .current_dir(&site)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        println!("note: python3 not found; not running python3 -m http.server --cgi");
+        return None;
+    };
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(address).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "http.server did not start in 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let curl = Curl::parse(command);
+    let (response, ending) = common::send_until_closed(address, &curl.request());
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&site);
+    Some(with_port(&curl.render(&response, ending), port, "8000"))
 }
 
 /// What `cargo test --example NAME` prints when every test of the
@@ -1034,6 +1367,130 @@ fn python_listings_compile() {
     }
 }
 
+/// Chapter 1b for real: `cargo new` in a scratch folder, the chapter's
+/// dependency lines (with this repository's path), `src/main.rs` from
+/// `tutorial/project/`, then `cargo build` and `cargo test` there. This
+/// repository's `Cargo.lock` pins the versions it already uses, so the
+/// registry cache suffices; each step has 10 minutes at most.
+#[test]
+fn own_project_builds_and_passes_its_tests() {
+    let chapter = read(&root().join("tutorial/01b-your-own-project.md"));
+    let shown = fences(&chapter)
+        .into_iter()
+        .find(|fence| fence.marker.as_deref() == Some("project: dependencies"))
+        .expect("01b-your-own-project.md has a `<!-- project: dependencies -->` block")
+        .content;
+    let mut dependencies = String::new();
+    for line in shown.lines().filter(|line| *line != "[dependencies]") {
+        if line.starts_with("wsgiref = ") {
+            let _ = writeln!(
+                dependencies,
+                "wsgiref = {{ path = {:?} }}",
+                root().display().to_string()
+            );
+        } else {
+            let _ = writeln!(dependencies, "{line}");
+        }
+    }
+    assert!(
+        dependencies.contains("wsgiref = { path"),
+        "no wsgiref line in:\n{shown}"
+    );
+
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("own-project-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).expect("create the scratch folder");
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("own-project-target");
+    let cargo = |args: &[&str], folder: &Path| {
+        let log = scratch.join("cargo.log");
+        let file = std::fs::File::create(&log).expect("cargo.log");
+        let mut child = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(args)
+            .current_dir(folder)
+            .env("CARGO_TARGET_DIR", &target)
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().expect("cargo.log"))
+            .stderr(file)
+            .spawn()
+            .expect("start cargo");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for cargo") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("cargo {args:?} took more than 10 minutes:\n{}", read(&log));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        let output = read(&log);
+        assert!(status.success(), "cargo {args:?} failed:\n{output}");
+        output
+    };
+    cargo(&["new", "--vcs", "none", "hello-wsgi"], &scratch);
+    let project = scratch.join("hello-wsgi");
+    let manifest = project.join("Cargo.toml");
+    let generated = read(&manifest);
+    assert!(
+        generated.trim_end().ends_with("[dependencies]"),
+        "cargo new wrote:\n{generated}"
+    );
+    std::fs::write(&manifest, format!("{}\n{dependencies}", generated.trim_end())).expect("write Cargo.toml");
+    std::fs::copy(root().join("tutorial/project/src/main.rs"), project.join("src/main.rs")).expect("copy main.rs");
+    std::fs::copy(root().join("Cargo.lock"), project.join("Cargo.lock")).expect("copy Cargo.lock");
+    cargo(&["build"], &project);
+    let tested = cargo(&["test"], &project);
+    assert!(
+        tested.contains("test result: ok. 2 passed"),
+        "cargo test in hello-wsgi:\n{tested}"
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// Every Python listing is run by some check: as the twin of a chapter's
+/// Rust application, named in a marker, or (chapter 11) by its own tests.
+#[test]
+fn every_python_listing_is_run() {
+    let markers: String = CHAPTERS
+        .iter()
+        .flat_map(|chapter| fences(&read(&root().join("tutorial").join(chapter))))
+        .filter_map(|fence| fence.marker)
+        .collect::<Vec<_>>()
+        .join("\n");
+    for entry in std::fs::read_dir(root().join("tutorial/python")).expect("tutorial/python") {
+        let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".py") else {
+            continue;
+        };
+        let run = markers.contains(&format!(": {stem}::"))
+            || markers.contains(&format!("python/{name}"))
+            || markers.contains(&format!("--python {stem}"))
+            || stem == "11_testing";
+        assert!(run, "no check runs tutorial/python/{name}");
+    }
+}
+
+#[test]
+fn python_testing_listing_passes_its_tests() {
+    let listing = root().join("tutorial/python/11_testing.py");
+    let output = match python().arg(&listing).output() {
+        Ok(output) => output,
+        Err(_) => {
+            println!("note: python3 not found; the tests of 11_testing.py were not run");
+            return;
+        }
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "python3 {}:\n{stderr}", listing.display());
+    assert!(
+        stderr.contains("Ran 2 tests"),
+        "python3 {}:\n{stderr}",
+        listing.display()
+    );
+}
+
 #[test]
 fn placeholders_match_what_they_stand_for() {
     assert!(line_matches("Date: <DATE>", "Date: Sun, 06 Nov 1994 08:49:37 GMT"));
@@ -1050,4 +1507,67 @@ fn placeholders_match_what_they_stand_for() {
 #[test]
 fn tutorial_readme() {
     check_chapter("README.md");
+}
+
+/// The Chinese edition (`tutorial/zh/`): every chapter is there, passes
+/// the same checks, shows exactly the fences (code and output, with their
+/// markers) of its English original, in the same order, so only the prose
+/// differs; and its relative links lead to files that exist.
+#[test]
+fn chinese_edition_shows_what_the_english_one_does() {
+    let zh = root().join("tutorial/zh");
+    assert!(
+        read(&root().join("tutorial/README.md")).contains("(zh/README.md)"),
+        "tutorial/README.md does not link the Chinese edition"
+    );
+    for chapter in CHAPTERS {
+        assert!(
+            zh.join(chapter).exists(),
+            "tutorial/zh/{chapter} is missing: the Chinese edition has every chapter"
+        );
+    }
+    for entry in std::fs::read_dir(&zh).expect("tutorial/zh") {
+        let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".md") else {
+            continue;
+        };
+        let translated = read(&zh.join(&name));
+        for link in relative_links(&translated) {
+            assert!(
+                zh.join(&link).exists(),
+                "tutorial/zh/{name} links {link}, which does not exist"
+            );
+        }
+        if stem == "README" {
+            continue;
+        }
+        assert!(
+            CHAPTERS.contains(&name.as_str()),
+            "tutorial/zh/{name} translates no chapter"
+        );
+        let shown = |markdown: &str| -> Vec<(String, Option<String>, String)> {
+            fences(markdown)
+                .into_iter()
+                .map(|fence| (fence.lang, fence.marker, fence.content))
+                .collect()
+        };
+        let original = read(&root().join("tutorial").join(&name));
+        assert!(
+            shown(&translated) == shown(&original),
+            "tutorial/zh/{name}: its code and output blocks differ from tutorial/{name}"
+        );
+        check_chapter(&format!("zh/{name}"));
+    }
+}
+
+/// The targets of `](target)` links that are not URLs or anchors, without
+/// their `#fragment`.
+fn relative_links(markdown: &str) -> Vec<String> {
+    markdown
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(')').map(|(target, _)| target))
+        .filter(|target| !target.contains("://") && !target.starts_with('#'))
+        .map(|target| target.split('#').next().unwrap_or_default().to_string())
+        .collect()
 }

@@ -1,4 +1,5 @@
 """Chapter 5: reading the request, with Python's wsgiref."""
+import json
 from urllib.parse import parse_qsl
 from wsgiref.simple_server import make_server
 
@@ -37,9 +38,35 @@ def echo(environ, start_response):
 # ANCHOR_END: echo
 
 
+# ANCHOR: upload
+def upload(environ, start_response):
+    declared = environ.get('CONTENT_LENGTH', '')
+    terminated = environ.get('wsgi.input_terminated', False)
+    if declared.isdigit():
+        body = environ['wsgi.input'].read(int(declared))
+    elif terminated:
+        # The server found the end of the body for us: reading to EOF is safe.
+        body = environ['wsgi.input'].read()
+    else:
+        start_response('411 Length Required', [('Content-Type', 'text/plain')])
+        return [b'Send a Content-Length.\n']
+
+    received = body.decode('utf-8', 'replace')
+    text = (f'CONTENT_LENGTH = {json.dumps(declared)}\n'
+            f'wsgi.input_terminated = {str(terminated).lower()}\n'
+            f'received {len(body)} bytes: {json.dumps(received, ensure_ascii=False)}\n')
+    start_response('200 OK', [('Content-Type', 'text/plain; charset=utf-8')])
+    return [text.encode('utf-8')]
+# ANCHOR_END: upload
+
+
 def app(environ, start_response):
-    routes = {'/form': form, '/echo': echo}
-    return routes[environ['PATH_INFO']](environ, start_response)
+    routes = {'/form': form, '/echo': echo, '/upload': upload}
+    route = routes.get(environ['PATH_INFO'])
+    if route is None:
+        start_response('404 Not Found', [('Content-Type', 'text/plain')])
+        return [b'Try /form, /echo or /upload.\n']
+    return route(environ, start_response)
 
 
 if __name__ == '__main__':

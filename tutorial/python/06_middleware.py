@@ -11,28 +11,74 @@ def greeting(environ, start_response):
     return [text]
 
 
-# ANCHOR: upperware
-class Upperware:
+class NaiveUpperware:
+    """Upper-case the body of the application it wraps. (It has a bug.)"""
+
     def __init__(self, app):
         self.app = app
 
     def __call__(self, environ, start_response):
-        def without_content_length(status, headers, exc_info=None):
-            headers = [(name, value) for name, value in headers
-                       if name.lower() != 'content-length']
-            return start_response(status, headers, exc_info)
-
-        body = self.app(environ, without_content_length)
+        body = self.app(environ, start_response)
         try:
             for chunk in body:
                 yield chunk.decode('utf-8').upper().encode('utf-8')
         finally:
             if hasattr(body, 'close'):
                 body.close()
+
+
+# ANCHOR: upperware
+class Upperware:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        body = self.app(environ, without_content_length(start_response))
+        try:
+            for chunk in body:
+                yield chunk.decode('utf-8').upper().encode('utf-8')
+        finally:
+            if hasattr(body, 'close'):
+                body.close()
+
+
+def without_content_length(start_response):
+    def call(status, headers, exc_info=None):
+        headers = [(name, value) for name, value in headers
+                   if name.lower() != 'content-length']
+        return start_response(status, headers, exc_info)
+    return call
 # ANCHOR_END: upperware
 
 
-app = Upperware(greeting)
+class Footer:
+    """Add a last line to the body of the application it wraps."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        body = self.app(environ, without_content_length(start_response))
+        try:
+            yield from body
+            yield b'-- served by wsgiref\n'
+        finally:
+            if hasattr(body, 'close'):
+                body.close()
+
+
+# ANCHOR: app
+def app(environ, start_response):
+    routes = {
+        '/naive': NaiveUpperware(greeting),
+        '/upper': Upperware(greeting),
+        '/upper-footer': Upperware(Footer(greeting)),
+        '/footer-upper': Footer(Upperware(greeting)),
+    }
+    route = routes.get(environ['PATH_INFO'], greeting)
+    return route(environ, start_response)
+# ANCHOR_END: app
+
 
 if __name__ == '__main__':
     with make_server('127.0.0.1', 8000, app) as server:

@@ -12,12 +12,12 @@ def text_response(start_response, status, text):
 def app(environ, start_response):
     name = shift_path_info(environ)
     if name in (None, ''):
-        return text_response(start_response, '200 OK', 'Try /hello/Ann\n')
+        return index(environ, start_response)
     if name == 'hello':
         return hello(environ, start_response)
     if name == 'blog':
         return show_path(environ, start_response)
-    return text_response(start_response, '404 Not Found', 'Not found\n')
+    return not_found(environ, start_response)
 
 
 def hello(environ, start_response):
@@ -25,6 +25,16 @@ def hello(environ, start_response):
     name = name.encode('latin-1').decode('utf-8') if name else 'stranger'
     return text_response(start_response, '200 OK', f'Hello, {name}!\n')
 # ANCHOR_END: router
+
+
+def index(environ, start_response):
+    text = 'Try /hello, /hello/Ann and /blog/2024/wsgi?page=2\n'
+    return text_response(start_response, '200 OK', text)
+
+
+def not_found(environ, start_response):
+    text = f'No page at {request_uri(environ, include_query=False)}\n'
+    return text_response(start_response, '404 Not Found', text)
 
 
 # ANCHOR: show_path
@@ -38,7 +48,31 @@ def show_path(environ, start_response):
 # ANCHOR_END: show_path
 
 
+# ANCHOR: mount
+class Mount:
+    """Serve app under prefix (such as /apps/site)."""
+
+    def __init__(self, prefix, app):
+        self.prefix = prefix
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path_info = environ.get('PATH_INFO', '')
+        rest = path_info[len(self.prefix):]
+        if path_info.startswith(self.prefix) and (rest == '' or rest.startswith('/')):
+            environ['SCRIPT_NAME'] = environ.get('SCRIPT_NAME', '') + self.prefix
+            environ['PATH_INFO'] = rest
+            return self.app(environ, start_response)
+        return not_found(environ, start_response)
+
+
+site = Mount('/apps/site', app)
+# ANCHOR_END: mount
+
+
 if __name__ == '__main__':
-    with make_server('127.0.0.1', 8000, app) as server:
+    import sys
+    served = site if '--mounted' in sys.argv else app
+    with make_server('127.0.0.1', 8000, served) as server:
         print('Serving on http://127.0.0.1:8000/ ... (Ctrl-C to stop)')
         server.serve_forever()

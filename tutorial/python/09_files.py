@@ -4,7 +4,7 @@ from pathlib import Path
 from wsgiref.simple_server import make_server
 from wsgiref.util import FileWrapper
 
-ROOT = Path(__file__).parent / 'static'
+ROOT = Path(__file__).resolve().parent.parent / 'static'
 
 
 # ANCHOR: app
