@@ -10,7 +10,8 @@
 //! - **idle**: 10,000 connections that send nothing (10 s; 5 s quick).
 //!
 //! Meanwhile a probe sends a normal request every 20 ms; the table gives
-//! its p50, p99 and worst latency, the probes that failed (no answer in
+//! how many connections it held open, the probes' p50, p99 and worst
+//! latency (counted once all are open), the probes that failed (no answer in
 //! 5 s), and the server's most threads and peak RSS (summed over its
 //! processes). Servers: ours (`wsgiref --app hello`, and `--python
 //! hello_app:app` with the `python` feature), and, when the test
@@ -53,14 +54,15 @@ fn main() {
         true => (Duration::from_secs(10), Duration::from_secs(5)),
         false => (Duration::from_secs(30), Duration::from_secs(10)),
     };
-    println!("| server | scenario | probes | p50 ms | p99 ms | worst ms | failed | threads | RSS MiB |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| server | scenario | held open | probes | p50 ms | p99 ms | worst ms | failed | threads | RSS MiB |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (name, command) in servers() {
-        for (scenario, clients, trickle, duration) in
-            [("slowloris 1,000", 1000, true, slow_for), ("idle 10,000", 10_000, false, idle_for)]
-        {
+        for (scenario, clients, trickle, duration) in [
+            ("slowloris 1,000", 1000, true, slow_for),
+            ("idle 10,000", 10_000, false, idle_for),
+        ] {
             let Some(mut server) = Server::start(name, command()) else {
-                println!("| {name} | {scenario} | could not start | | | | | | |");
+                println!("| {name} | {scenario} | could not start | | | | | | | |");
                 continue;
             };
             let row = run(&mut server, clients, trickle, duration);
@@ -104,7 +106,13 @@ fn servers() -> Vec<(&'static str, Box<dyn Fn() -> (Command, Option<u16>)>)> {
                 let port = free_port();
                 let mut command = Command::new(VENV_PYTHON);
                 command.args(["-m", "gunicorn", "-k", "gthread", "--threads", "64", "-w", "1"]);
-                command.args(["-b", &format!("127.0.0.1:{port}"), "--chdir", PYTHON_DIR, "hello_app:app"]);
+                command.args([
+                    "-b",
+                    &format!("127.0.0.1:{port}"),
+                    "--chdir",
+                    PYTHON_DIR,
+                    "hello_app:app",
+                ]);
                 (command, Some(port))
             }),
         ));
@@ -138,11 +146,14 @@ fn servers() -> Vec<(&'static str, Box<dyn Fn() -> (Command, Option<u16>)>)> {
 fn run(server: &mut Server, clients: usize, trickle: bool, duration: Duration) -> String {
     let stop = Arc::new(AtomicBool::new(false));
     let address = server.address;
+    let (opened, all_open) = std::sync::mpsc::channel();
     let loader = {
         let stop = Arc::clone(&stop);
-        thread::spawn(move || hold_connections(address, clients, trickle, &stop))
+        thread::spawn(move || hold_connections(address, clients, trickle, &stop, opened))
     };
-    thread::sleep(Duration::from_secs(1));
+    // Probe once the connections are open (or the loader gave up opening
+    // more): what is measured is the server holding them, not the flood.
+    let open = all_open.recv_timeout(Duration::from_secs(60)).unwrap_or(0);
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let mut failed = 0;
     let mut most_threads = 0;
@@ -166,33 +177,48 @@ fn run(server: &mut Server, clients: usize, trickle: bool, duration: Duration) -
             .map_or("-".to_string(), |took| format!("{:.1}", took.as_secs_f64() * 1000.0))
     };
     format!(
-        "{} | {} | {} | {} | {failed} | {most_threads} | {:.1}",
+        "{open} | {} | {} | {} | {} | {failed} | {most_threads} | {:.1}",
         latencies.len() + failed,
         at(0.5),
         at(0.99),
-        latencies.last().map_or("-".to_string(), |took| format!("{:.1}", took.as_secs_f64() * 1000.0)),
+        latencies
+            .last()
+            .map_or("-".to_string(), |took| format!("{:.1}", took.as_secs_f64() * 1000.0)),
         rss as f64 / 1024.0
     )
 }
 
-/// Open `clients` connections; when `trickle`, start a head on each and add
-/// a header line to each every second (reconnecting those the server
-/// closed), until `stop`.
-fn hold_connections(address: SocketAddr, clients: usize, trickle: bool, stop: &AtomicBool) {
+/// Open `clients` connections (say how many opened on `opened`, within
+/// 30 s); when `trickle`, start a head on each and add a header line to
+/// each every second (reconnecting those the server closed), until `stop`.
+fn hold_connections(
+    address: SocketAddr,
+    clients: usize,
+    trickle: bool,
+    stop: &AtomicBool,
+    opened: std::sync::mpsc::Sender<usize>,
+) {
     let connect = || {
-        let mut stream = TcpStream::connect_timeout(&address, Duration::from_millis(500)).ok()?;
+        let mut stream = TcpStream::connect_timeout(&address, Duration::from_millis(200)).ok()?;
         stream.set_write_timeout(Some(Duration::from_millis(100))).ok()?;
         if trickle {
             stream.write_all(b"GET / HTTP/1.1\r\nHost: slow\r\n").ok()?;
         }
         Some(stream)
     };
-    let mut streams: Vec<Option<TcpStream>> = (0..clients).map(|_| connect()).collect();
+    let started = Instant::now();
+    let mut streams: Vec<Option<TcpStream>> = Vec::with_capacity(clients);
+    while streams.len() < clients && started.elapsed() < Duration::from_secs(30) && !stop.load(Ordering::SeqCst) {
+        streams.push(connect());
+    }
+    let _ = opened.send(streams.iter().filter(|stream| stream.is_some()).count());
     while !stop.load(Ordering::SeqCst) {
         let round = Instant::now();
         if trickle {
             for stream in &mut streams {
-                let sent = stream.as_mut().is_some_and(|s| s.write_all(b"X-Trickle: 1\r\n").is_ok());
+                let sent = stream
+                    .as_mut()
+                    .is_some_and(|s| s.write_all(b"X-Trickle: 1\r\n").is_ok());
                 if !sent {
                     *stream = connect();
                 }
@@ -238,7 +264,10 @@ impl Server {
             Some(port) => port,
             None => {
                 let stdout = BufReader::new(child.stdout.take()?);
-                let line = stdout.lines().map_while(Result::ok).find(|line| line.contains(" port "))?;
+                let line = stdout
+                    .lines()
+                    .map_while(Result::ok)
+                    .find(|line| line.contains(" port "))?;
                 line.split(" port ").nth(1)?.split_whitespace().next()?.parse().ok()?
             }
         };
@@ -261,7 +290,12 @@ impl Server {
         let mut index = 0;
         while index < pids.len() {
             let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", pids[index]));
-            pids.extend(children.unwrap_or_default().split_whitespace().filter_map(|pid| pid.parse::<u32>().ok()));
+            pids.extend(
+                children
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .filter_map(|pid| pid.parse::<u32>().ok()),
+            );
             index += 1;
         }
         pids

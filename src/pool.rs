@@ -14,6 +14,12 @@
 //!   (measured).
 //! - **Pre-spawned workers**: a fresh `thread::spawn` per connection
 //!   reaches only about half the throughput on 2 cores.
+//! - **Slow clients do not hold workers.** A worker that gets no byte of
+//!   a request head for 20 ms hands the connection to the waiting room
+//!   (`simple_server::waiting_room`), which hands it back through the job
+//!   queue once the head is complete; workers take queued jobs before
+//!   each `accept()`. So the growth rule below is now rarely needed for
+//!   slow or idle clients; it remains for slow applications and slow bodies.
 //! - **Growth only when stuck or waiting.** The thread that called
 //!   `serve_forever` looks at the workers 20 times a second
 //!   ([`Workers::adjust`]). When every worker was busy at two looks in a
@@ -37,8 +43,8 @@
 //!   Linux hands connections to the threads blocked in `accept()` in turn,
 //!   so under a light, steady trickle every worker stays "recently used".
 //! - **Stopping.** A worker looks at the stop flag each time `accept()`
-//!   returns: with a connection, or when the listener's read timeout ends
-//!   the wait (on Linux it bounds `accept()` too). [`Workers::stop`] also
+//!   returns: with a connection, or when the listener's read timeout (20
+//!   ms) ends the wait (on Linux it bounds `accept()` too). [`Workers::stop`] also
 //!   connects once per worker, so that workers blocked in `accept()` wake
 //!   up at once. A client accepted while the pool stops is still answered.
 //! - **Workers hold the listener weakly**, and only while they accept: a
@@ -105,7 +111,7 @@ const RETIRE_WINDOW: Duration = Duration::from_secs(30);
 /// How long `stop` waits for each wake-up connection.
 const WAKE_CONNECT_TIMEOUT: Duration = Duration::from_millis(200);
 /// How long `stop` waits, past the grace period, for idle workers to leave
-/// `accept()` (on Linux they do within the listener's 1 s read timeout).
+/// `accept()` (on Linux they do within the listener's 20 ms read timeout).
 const IDLE_EXIT_WAIT: Duration = Duration::from_secs(2);
 
 /// What the workers and the pool share.

@@ -5,6 +5,19 @@
 //!
 //! # Design notes
 //!
+//! - **The path of a connection**:
+//!
+//!   ```text
+//!   listen backlog ─accept()─▶ worker ─head in time─▶ application ─▶ response
+//!                               │ no byte for 20 ms      ▲
+//!                               ▼                        │ head done
+//!                          waiting room (one thread, epoll) ─▶ job queue
+//!   ```
+//!
+//!   A slow or idle client waits in the waiting room, not in a worker:
+//!   gunicorn's `gthread` worker and waitress wait for request heads in a
+//!   poller too, and nginx never blocks on a client at all. CPython's
+//!   wsgiref serves one connection at a time, so one idle socket stops it.
 //! - **Threads.** [`WsgiServer::serve_forever`] starts a pool of worker
 //!   threads that each accept a connection and handle it from its first
 //!   byte to its close (see the `pool` module's notes for why there is no
@@ -227,7 +240,10 @@ impl WsgiServer {
     /// Handle one request on the calling thread, then return.
     ///
     /// Connections closed without sending a byte (browsers' pre-connections)
-    /// do not count: it waits for the next one.
+    /// and TLS probes do not count: it waits for the next one. It reads the
+    /// head as a worker does but without the waiting room (one thread, one
+    /// connection at a time), so a client that connects and then sends
+    /// nothing holds it until it closes or `head_timeout` passes.
     ///
     /// # Errors
     ///

@@ -67,3 +67,30 @@ fn shared_server() -> &'static TestServer {
         TestServer::start_with_config(echo_app, config)
     })
 }
+
+proptest! {
+    // Each case pauses 30 ms mid-request, so the head goes through the
+    // waiting room (a worker parks a head that stalls for 20 ms).
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    #[test]
+    fn bytes_split_through_the_waiting_room_get_an_answer_or_a_close(bytes in request_like(), split in any::<prop::sample::Index>()) {
+        use std::io::{Read, Write};
+        let server = shared_server();
+        let at = split.index(bytes.len() + 1);
+        let mut stream = std::net::TcpStream::connect(server.address).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        // The server may answer (and close) after the first part already.
+        let _ = stream.write_all(&bytes[..at]);
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let _ = stream.write_all(&bytes[at..]);
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        if !response.is_empty() {
+            prop_assert!(response.starts_with(b"HTTP/1.1 "), "{:?}", String::from_utf8_lossy(&response));
+        }
+        let (head, _) = split_response(&common::send(server.address, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+        prop_assert_eq!(status(&head), 200);
+    }
+}

@@ -180,3 +180,27 @@ fn shutdown_closes_the_connections_in_the_room() {
         assert!(ended, "a waiting connection was left open");
     }
 }
+
+#[test]
+fn handle_request_is_not_used_up_by_idle_connections_or_tls_probes() {
+    let server = wsgiref::make_server("127.0.0.1", 0, hello_app).unwrap();
+    let address = server.server_address();
+    let client = thread::spawn(move || {
+        // A pre-connection that closes after a while without a byte, and a
+        // browser speaking HTTPS to the plain port: neither is the request.
+        let idle = TcpStream::connect(address).unwrap();
+        thread::sleep(Duration::from_millis(100));
+        drop(idle);
+        let mut probe = TcpStream::connect(address).unwrap();
+        probe
+            .write_all(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+            .unwrap();
+        let mut nothing = Vec::new();
+        let _ = probe.read_to_end(&mut nothing);
+        assert!(nothing.is_empty());
+        common::send(address, b"GET /real HTTP/1.1\r\nHost: a\r\n\r\n")
+    });
+    server.handle_request().unwrap();
+    let response = client.join().unwrap();
+    assert!(response.starts_with(b"HTTP/1.1 200 OK\r\n"));
+}
