@@ -71,9 +71,13 @@ fn main() {
     }
 }
 
-/// Each server: a name and how to start it (it prints its port, or listens on the one given).
-fn servers() -> Vec<(&'static str, Box<dyn Fn() -> (Command, Option<u16>)>)> {
-    let mut servers: Vec<(&'static str, Box<dyn Fn() -> (Command, Option<u16>)>)> = vec![(
+/// How to start a server: its command, and the port it will listen on
+/// (`None`: it prints `... port N ...`).
+type Launch = Box<dyn Fn() -> (Command, Option<u16>)>;
+
+/// Each server: a name and how to start it.
+fn servers() -> Vec<(&'static str, Launch)> {
+    let mut servers: Vec<(&'static str, Launch)> = vec![(
         "ours (Rust app)",
         Box::new(|| {
             let mut command = Command::new(env!("CARGO_BIN_EXE_wsgiref"));
