@@ -43,6 +43,7 @@ mod checks;
 mod debug_page;
 mod response;
 pub use cgi::{BaseCgiHandler, CgiHandler, read_environ, read_environ_from};
+pub(crate) use debug_page::escape_html;
 use response::Response;
 
 pub use crate::date::format_date_time;

@@ -78,6 +78,7 @@ use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::date::format_date_time;
+use crate::handlers::escape_html;
 use crate::types::{AppError, Application, Body, Environ, StartResponse};
 use crate::uri::quote_from_bytes;
 use crate::util::to_bytes;
@@ -412,7 +413,7 @@ fn serve_listing(environ: &Environ, start_response: StartResponse, directory: &P
         environ.get("PATH_INFO").unwrap_or("")
     );
     let shown_path = String::from_utf8_lossy(&to_bytes(&shown_path).unwrap_or_default()).into_owned();
-    let title = format!("Directory listing for {}", html_escape(&shown_path));
+    let title = format!("Directory listing for {}", escape_html(&shown_path));
     let mut page = format!(
         "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n</head>\n<body>\n<h1>{title}</h1>\n<hr>\n<ul>\n"
     );
@@ -420,8 +421,8 @@ fn serve_listing(environ: &Environ, start_response: StartResponse, directory: &P
         let shown = if is_dir { format!("{name}/") } else { name };
         page.push_str(&format!(
             "<li><a href=\"{}\">{}</a></li>\n",
-            html_escape(&quote_path(shown.as_bytes())),
-            html_escape(&shown)
+            escape_html(&quote_path(shown.as_bytes())),
+            escape_html(&shown)
         ));
     }
     page.push_str("</ul>\n<hr>\n</body>\n</html>\n");
@@ -449,22 +450,6 @@ fn plain_response(start_response: StartResponse, status: &str, extra: &[(&str, &
 /// every other byte becomes `%XX`.
 fn quote_path(bytes: &[u8]) -> String {
     quote_from_bytes(bytes, "/")
-}
-
-/// Escape `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -520,7 +505,7 @@ mod tests {
         assert_eq!(quote_path("a b/<c>&\"'.txt".as_bytes()), "a%20b/%3Cc%3E%26%22%27.txt");
         assert_eq!(quote_path("é".as_bytes()), "%C3%A9");
         assert_eq!(
-            html_escape("<a href=\"x\">'&'</a>"),
+            escape_html("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;"
         );
     }

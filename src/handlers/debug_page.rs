@@ -27,10 +27,12 @@ pub(super) fn render(error_text: &str, request_line: &str) -> String {
     )
 }
 
-/// Escape text for HTML element content and attribute values.
+/// Escape `&`, `<`, `>`, `"` and `'` for HTML element content and
+/// attribute values (the error page here; directory listings in
+/// `static_files`).
 ///
 /// Mirrors Python's `html.escape(text, quote=True)`.
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
