@@ -1153,3 +1153,47 @@ fn wsgi_errors_reaches_the_terminal_as_the_application_wrote_it() {
     assert!(log.lines().any(|line| line == "two parts"), "{log}");
     assert!(!log.contains("[ERROR wsgi.errors]"), "{log}");
 }
+
+#[test]
+fn a_syntax_error_in_a_django_view_prints_one_traceback_per_request() {
+    // Django imports the views at the first request, and with DEBUG off
+    // the SyntaxError escapes while Django looks for its own 500 view too:
+    // a chain of exceptions. The terminal gets that chain once per
+    // request, as Python prints it (the issue saw ~550 lines a request).
+    let project = std::env::temp_dir().join(format!("wsgiref-django-syntax-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&project);
+    let mysite = project.join("mysite");
+    std::fs::create_dir_all(&mysite).unwrap();
+    for file in [
+        "__init__.py",
+        "db_views.py",
+        "settings.py",
+        "urls.py",
+        "views.py",
+        "wsgi.py",
+    ] {
+        std::fs::copy(Path::new(DJANGO_DIR).join("mysite").join(file), mysite.join(file)).unwrap();
+    }
+    let mut views = std::fs::read_to_string(mysite.join("views.py")).unwrap();
+    views.push_str("\ndef broken(:\n");
+    std::fs::write(mysite.join("views.py"), views).unwrap();
+    let server = ServerProcess::ours(
+        "mysite.wsgi:application",
+        project.to_str().unwrap(),
+        Some(venv::python_venv()),
+    );
+    for _ in 0..2 {
+        assert_eq!(server.request(&get("/")).status, "500 Internal Server Error");
+    }
+    let log = server.stderr();
+    let errors = log
+        .matches("error in the application: the application raised SyntaxError")
+        .count();
+    assert_eq!(errors, 2, "{log}");
+    // Django 5.2's chain has three exceptions (the import, then two while
+    // handling it), each printed once: three "Traceback" headers a request.
+    let tracebacks = log.matches("Traceback (most recent call last):").count();
+    assert_eq!(tracebacks, 2 * 3, "{log}");
+    assert!(log.lines().count() < 2 * 200, "{} lines:\n{log}", log.lines().count());
+    let _ = std::fs::remove_dir_all(&project);
+}
