@@ -141,8 +141,6 @@ pub struct SimpleHandler<W: Write> {
     response: Rc<RefCell<Response<W>>>,
     /// The client's first mistake in sending its body, reported by `wsgi.input`.
     body_fault: FaultReport,
-    /// `REMOTE_ADDR`, for the log line of such a mistake.
-    remote_addr: String,
     /// `GET /path?query HTTP/1.1`, for the development error page.
     request_line: String,
 }
@@ -183,7 +181,6 @@ impl<W: Write + 'static> SimpleHandler<W> {
             request_line: String::new(),
             response: Rc::new(RefCell::new(Response::new(out))),
             body_fault: FaultReport::default(),
-            remote_addr: String::new(),
         }
     }
 
@@ -215,7 +212,7 @@ impl<W: Write + 'static> SimpleHandler<W> {
             Err(panic) => Err(panic_error("application", panic)),
         };
         if let Err(error) = outcome {
-            self.handle_error(error);
+            self.handle_error(error, environ.get("REMOTE_ADDR").unwrap_or("-"));
         }
         self.with_trace(Trace::application_finished);
         self.close()
@@ -285,7 +282,6 @@ impl<W: Write + 'static> SimpleHandler<W> {
             self.request_line = request_line(environ);
         }
         if self.origin_server {
-            self.remote_addr = environ.get("REMOTE_ADDR").unwrap_or("-").to_string();
             let input = environ.take_input();
             environ.input = input.with_fault_report(Rc::clone(&self.body_fault));
         }
@@ -335,7 +331,9 @@ impl<W: Write + 'static> SimpleHandler<W> {
     /// else leave the response cut off (the connection is closed).
     ///
     /// Mirrors `BaseHandler.handle_error` and `log_exception`.
-    fn handle_error(&self, error: AppError) {
+    /// `client` (`REMOTE_ADDR`) names the client in the log line of its
+    /// own mistake.
+    fn handle_error(&self, error: AppError, client: &str) {
         if is_client_gone(&*error) {
             log::debug!("client disconnected: {error}");
             self.response.borrow_mut().cut_off();
@@ -343,7 +341,7 @@ impl<W: Write + 'static> SimpleHandler<W> {
         }
         let fault = self.body_fault.borrow_mut().take();
         if let Some(fault) = fault {
-            self.answer_body_fault(fault, &error);
+            self.answer_body_fault(fault, &error, client);
             return;
         }
         log::error!("error in the application: {}", error_chain(&*error));
@@ -364,9 +362,9 @@ impl<W: Write + 'static> SimpleHandler<W> {
     /// the client's mistake, the application's own error goes to `debug`,
     /// and the client gets the fault's status, or, after the headers, a cut
     /// response. Not in CPython, whose server blames the application (500).
-    fn answer_body_fault(&self, fault: BodyFault, error: &AppError) {
+    fn answer_body_fault(&self, fault: BodyFault, error: &AppError, client: &str) {
         let status = format!("{} {}", fault.status, reason_phrase(fault.status));
-        log::warn!(target: LOG_TARGET, "{}: {status}: {}", self.remote_addr, fault.reason);
+        log::warn!(target: LOG_TARGET, "{client}: {status}: {}", fault.reason);
         log::debug!(target: LOG_TARGET, "the application failed on it: {}", error_chain(&**error));
         if self.response.borrow().headers_sent() {
             self.response.borrow_mut().cut_off();
