@@ -131,6 +131,8 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod date;
 pub mod handlers;
 pub mod headers;

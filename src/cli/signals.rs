@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use wsgiref::ShutdownHandle;
+use crate::ShutdownHandle;
 
 /// What a signal does to a server that serves forever: the first stops it
 /// gracefully; a second quits at once, unless this process is a reloader's

@@ -1,12 +1,32 @@
-//! The `wsgiref` command: serve a built-in WSGI application, like
+//! The `wsgiref` command as a library function: serve a built-in WSGI
+//! application (or, with the `python` feature, a Python one), like
 //! `python -m wsgiref.simple_server`, with what a developer expects of a
-//! dev `runserver`.
+//! dev `runserver`. Needs the `cli` feature.
+//!
+//! Why it is in the library and not only in the binary: the same command
+//! runs from two programs. `src/main.rs` (the `wsgiref` binary) calls
+//! [`main`] with its own arguments, and the Python package (`python -m
+//! wsgiref_rs`, the `wsgiref-rs` script; see `wsgiref::python::package`)
+//! calls it with Python's, so both parse, print and serve the same way.
 //!
 //! This file is the argument parser and the order of events; what makes
-//! the command a dev server is in the binary's own modules next to it, one
-//! file each. They live under `src/bin/wsgiref/`, apart from the library's
-//! modules, because they are not part of the library: they use it as any
-//! user would (`use wsgiref::...`) and need the `cli` feature's crates.
+//! the command a dev server is in the modules next to it, one file each.
+//! They use the rest of the library as any user would.
+//!
+//! ```no_run
+//! // The whole `wsgiref` binary (src/main.rs).
+//! use std::process::ExitCode;
+//!
+//! fn main() -> ExitCode {
+//!     match wsgiref::cli::Invocation::from_env() {
+//!         Ok(invocation) => wsgiref::cli::main(invocation),
+//!         Err(error) => {
+//!             eprintln!("wsgiref: cannot find this program: {error}");
+//!             ExitCode::FAILURE
+//!         }
+//!     }
+//! }
+//! ```
 
 /// `eprintln!` that never panics: a message to a closed stderr (a pipe
 /// whose reader has gone) is dropped instead of killing the thread that
@@ -30,14 +50,15 @@ mod logging;
 mod reload;
 mod signals;
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use wsgiref::simple_server::{bytes_app, demo_app, echo_app, hello_app};
-use wsgiref::static_files::StaticFiles;
-use wsgiref::{Application, ServerConfig, WsgiServer};
+use crate::simple_server::{bytes_app, demo_app, echo_app, hello_app};
+use crate::static_files::StaticFiles;
+use crate::{Application, ServerConfig, WsgiServer};
 
 use banner::Banner;
 use logging::Colour;
@@ -169,7 +190,7 @@ struct Args {
 /// What the command line asks for, or `None` when `--help` or `--version`
 /// has been answered.
 // Long: one flat match arm per option, in the order of --help; split up, it would hide which option sets what.
-fn parse_args() -> Result<Option<Args>, lexopt::Error> {
+fn parse_args(arguments: Vec<OsString>) -> Result<Option<Args>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut args = Args {
         host: "127.0.0.1".to_string(),
@@ -195,7 +216,7 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
         },
     };
     let config = &mut args.config;
-    let mut parser = lexopt::Parser::from_env();
+    let mut parser = lexopt::Parser::from_args(arguments);
     while let Some(arg) = parser.next()? {
         match arg {
             Value(addrport) => {
@@ -309,7 +330,7 @@ fn python_application(
     pythonpath: &std::path::Path,
     django_static: bool,
 ) -> Result<(Box<dyn Application>, Option<String>), String> {
-    let mut app = wsgiref::python::load(spec, pythonpath).map_err(|error| format!("--python {spec}: {error}"))?;
+    let mut app = crate::python::load(spec, pythonpath).map_err(|error| format!("--python {spec}: {error}"))?;
     // As runserver: a Django project in DEBUG serves its static files.
     let static_url = match django_static {
         true => app
@@ -324,7 +345,7 @@ fn python_application(
 /// `wsgiref::python::DEFAULT_MIN_THREADS`.
 #[cfg(feature = "python")]
 fn python_min_threads() -> usize {
-    wsgiref::python::DEFAULT_MIN_THREADS
+    crate::python::DEFAULT_MIN_THREADS
 }
 
 #[cfg(not(feature = "python"))]
@@ -344,8 +365,45 @@ fn python_application(
     )
 }
 
-fn main() -> ExitCode {
-    let args = match parse_args() {
+/// How the command was started: its arguments, and how to start it again
+/// (the `--reload` parent runs the server as a child process).
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The options and arguments, without the program name: `["--port",
+    /// "8080"]`.
+    pub args: Vec<OsString>,
+    /// The command line that starts this command again with the same
+    /// arguments, program first. For the binary, this executable and
+    /// `args`; for the Python package, `sys.executable -m wsgiref_rs` and
+    /// `args` (the executable of a process running Python is the base
+    /// interpreter, outside the virtual environment).
+    pub restart: Vec<OsString>,
+}
+
+impl Invocation {
+    /// This process's arguments (`std::env::args_os`), restarted as this
+    /// executable.
+    ///
+    /// # Errors
+    ///
+    /// The error of [`std::env::current_exe`].
+    pub fn from_env() -> std::io::Result<Invocation> {
+        let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+        let mut restart = vec![std::env::current_exe()?.into_os_string()];
+        restart.extend(args.iter().cloned());
+        Ok(Invocation { args, restart })
+    }
+}
+
+/// Run the `wsgiref` command (see `wsgiref --help`) until it stops; its
+/// exit status: 0 when stopped by Ctrl-C or SIGTERM (or after `--once`),
+/// 1 when it cannot listen or serve, 2 for a usage error or an application
+/// that cannot be loaded.
+///
+/// It installs handlers for Ctrl-C and SIGTERM, and a logger
+/// (`env_logger`): call it once per process, as a program's `main`.
+pub fn main(invocation: Invocation) -> ExitCode {
+    let args = match parse_args(invocation.args) {
         Ok(Some(args)) => args,
         Ok(None) => return ExitCode::SUCCESS,
         Err(error) => {
@@ -355,17 +413,22 @@ fn main() -> ExitCode {
     };
     let reloader_child = reload::is_child();
     if args.reload && !reloader_child {
-        return reload::run(&args.reload_dirs, args.config.shutdown_grace);
+        return reload::run(&invocation.restart, &args.reload_dirs, args.config.shutdown_grace);
     }
+    serve_command(&args, reloader_child)
+}
+
+/// The command once its arguments are known (in a reloader, the child).
+fn serve_command(args: &Args, reloader_child: bool) -> ExitCode {
     logging::init(args.colour.enabled(std::io::stderr().is_terminal()), args.access_log);
-    let (application, django_static) = match application(&args) {
+    let (application, django_static) = match application(args) {
         Ok(served) => served,
         Err(message) => {
             say!("wsgiref: {message}");
             return ExitCode::from(2);
         }
     };
-    let server = match start_server(&args, application) {
+    let server = match start_server(args, application) {
         Ok(server) => server,
         Err(message) => {
             say!("wsgiref: {message}");
@@ -380,7 +443,7 @@ fn main() -> ExitCode {
         django_static: django_static.as_deref(),
     };
     banner.print(server.server_address());
-    serve(server, &args, reloader_child)
+    serve(server, args, reloader_child)
 }
 
 /// Bind and listen: check the host, pick the worker count, set the backlog.

@@ -65,7 +65,7 @@ pub fn init(colour: bool, access_log: bool) {
     use env_logger::Env;
     let mut builder = env_logger::Builder::from_env(Env::default().default_filter_or("info"));
     if !access_log {
-        builder.filter_module(wsgiref::simple_server::ACCESS_LOG_TARGET, log::LevelFilter::Off);
+        builder.filter_module(crate::simple_server::ACCESS_LOG_TARGET, log::LevelFilter::Off);
     }
     builder
         .format(move |out, record| format_record(out, record, colour))
@@ -76,7 +76,7 @@ pub fn init(colour: bool, access_log: bool) {
 /// status when `colour`), a trace block as it is, any other record as
 /// `[LEVEL target] message` (errors and warnings coloured when `colour`).
 fn format_record(out: &mut env_logger::fmt::Formatter, record: &log::Record, colour: bool) -> std::io::Result<()> {
-    if record.target() == wsgiref::simple_server::ACCESS_LOG_TARGET {
+    if record.target() == crate::simple_server::ACCESS_LOG_TARGET {
         // The status travels as a key-value (see wsgiref::simple_server::ACCESS_LOG_TARGET).
         let status = record
             .key_values()
@@ -86,7 +86,7 @@ fn format_record(out: &mut env_logger::fmt::Formatter, record: &log::Record, col
             Some(style) => writeln!(out, "\x1b[{style}m{}\x1b[0m", record.args()),
             None => writeln!(out, "{}", record.args()),
         }
-    } else if record.target() == wsgiref::trace::TARGET || record.target() == "wsgi.errors" {
+    } else if record.target() == crate::trace::TARGET || record.target() == "wsgi.errors" {
         // A trace block has its own layout; what the application writes to
         // `wsgi.errors` (a traceback, say) is shown as it wrote it, so it can
         // be read and pasted without a prefix on every line.

@@ -18,6 +18,7 @@
 //! its changes: for a Rust application, `cargo watch -x run` (or
 //! `watchexec -r cargo run`) rebuilds and restarts it.
 
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode};
@@ -65,7 +66,7 @@ enum Event {
 
 /// Watch `directories` and run the server as a child until a signal; the
 /// process's exit status.
-pub fn run(directories: &[PathBuf], grace: Duration) -> ExitCode {
+pub fn run(command: &[OsString], directories: &[PathBuf], grace: Duration) -> ExitCode {
     let mut roots = Vec::new();
     for directory in directories {
         match directory.canonicalize() {
@@ -93,9 +94,10 @@ pub fn run(directories: &[PathBuf], grace: Duration) -> ExitCode {
     let shown: Vec<String> = roots.iter().map(|root| root.display().to_string()).collect();
     say!("Watching for file changes in {} (--reload)", shown.join(", "));
     let mut reloader = Reloader {
+        command: command.to_vec(),
         roots,
         grace,
-        child: spawn_child(false),
+        child: spawn_child(command, false),
         restart_at: None,
         quit_by: None,
     };
@@ -104,6 +106,8 @@ pub fn run(directories: &[PathBuf], grace: Duration) -> ExitCode {
 
 /// The parent's state.
 struct Reloader {
+    /// The command line that runs the server: program first.
+    command: Vec<OsString>,
     roots: Vec<PathBuf>,
     /// The child's grace period (`--shutdown-grace`).
     grace: Duration,
@@ -177,7 +181,7 @@ impl Reloader {
             let _ = child.kill();
             let _ = child.wait();
         }
-        self.child = spawn_child(true);
+        self.child = spawn_child(&self.command, true);
     }
 
     /// The exit status of the parent once it is done: the child exited
@@ -272,25 +276,26 @@ fn is_source_file(path: &Path, roots: &[PathBuf]) -> bool {
     !in_ignored && extension.is_some_and(|extension| SOURCE_EXTENSIONS.contains(&&*extension))
 }
 
-/// This program again, with the same arguments, marked as the child (and
-/// as restarted, after a change).
-fn spawn_child(restarted: bool) -> Option<Child> {
-    let program = match std::env::current_exe() {
-        Ok(program) => program,
-        Err(error) => {
-            say!("wsgiref: cannot find this program to start the server: {error}");
-            return None;
-        }
+/// The server: `command` (this program again, with the same arguments; see
+/// `Invocation::restart`), marked as the child (and as restarted, after a
+/// change).
+fn spawn_child(command: &[OsString], restarted: bool) -> Option<Child> {
+    let Some((program, args)) = command.split_first() else {
+        say!("wsgiref: no command to start the server with");
+        return None;
     };
     match Command::new(program)
-        .args(std::env::args_os().skip(1))
+        .args(args)
         .env(CHILD_ENV, "1")
         .env(RESTART_ENV, if restarted { "1" } else { "0" })
         .spawn()
     {
         Ok(child) => Some(child),
         Err(error) => {
-            say!("wsgiref: cannot start the server: {error}");
+            say!(
+                "wsgiref: cannot start the server ({}): {error}",
+                program.to_string_lossy()
+            );
             None
         }
     }
