@@ -16,7 +16,12 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     println!("cargo:rerun-if-env-changed=VIRTUAL_ENV");
-    if env::var_os("CARGO_FEATURE_PYTHON").is_none() {
+    println!("cargo:rerun-if-env-changed=PYO3_BUILD_EXTENSION_MODULE");
+    // The Python package's extension module is loaded by the user's own
+    // interpreter and must not point at any libpython.
+    let extension_module =
+        env::var_os("CARGO_FEATURE_PYTHON_PACKAGE").is_some() || env::var_os("PYO3_BUILD_EXTENSION_MODULE").is_some();
+    if env::var_os("CARGO_FEATURE_PYTHON").is_none() || extension_module {
         return;
     }
     let python = python_for_pyo3();

@@ -6,7 +6,7 @@
 //! Why it is in the library and not only in the binary: the same command
 //! runs from two programs. `src/main.rs` (the `wsgiref` binary) calls
 //! [`main`] with its own arguments, and the Python package (`python -m
-//! wsgiref_rs`, the `wsgiref-rs` script; see `wsgiref::python::package`)
+//! wsgiref_rs`, the `wsgiref-rs` script; see `src/python_package.rs`)
 //! calls it with Python's, so both parse, print and serve the same way.
 //!
 //! This file is the argument parser and the order of events; what makes
@@ -67,9 +67,12 @@ const HELP: &str = "\
 Serve a WSGI application over HTTP, like `python -m wsgiref.simple_server`,
 as a development server.
 
-Usage: wsgiref [OPTIONS] [[ADDR:]PORT]
+Usage: wsgiref [OPTIONS] [MODULE:CALLABLE] [[ADDR:]PORT]
 
 Arguments:
+  MODULE:CALLABLE
+                 A Python WSGI application: the same as --python
+                 MODULE:CALLABLE (python -m wsgiref_rs myapp:app)
   [ADDR:]PORT    Where to listen, as Django's runserver takes it: 8080,
                  0.0.0.0:8000, [::1]:8000, localhost:8000 (0:8000 is
                  0.0.0.0:8000); a shortcut for --host and --port
@@ -219,10 +222,21 @@ fn parse_args(arguments: Vec<OsString>) -> Result<Option<Args>, lexopt::Error> {
     let mut parser = lexopt::Parser::from_args(arguments);
     while let Some(arg) = parser.next()? {
         match arg {
-            Value(addrport) => {
-                let (host, port) = address::parse_addrport(&addrport.string()?)?;
-                args.host = host.unwrap_or(args.host);
-                args.port = port;
+            Value(value) => {
+                let value = value.string()?;
+                match address::parse_addrport(&value) {
+                    Ok((host, port)) => {
+                        args.host = host.unwrap_or(args.host);
+                        args.port = port;
+                    }
+                    // Not [ADDR:]PORT: the application, as gunicorn and
+                    // `python -m wsgiref_rs` take it (myapp:app).
+                    Err(_) if looks_like_spec(&value) => {
+                        args.python = value;
+                        args.app = "python".to_string();
+                    }
+                    Err(message) => return Err(message.into()),
+                }
             }
             Long("host") => args.host = parser.value()?.string()?,
             Long("port") => args.port = parser.value()?.parse()?,
@@ -275,6 +289,24 @@ fn parse_args(arguments: Vec<OsString>) -> Result<Option<Args>, lexopt::Error> {
         args.reload_dirs.push(PathBuf::from("."));
     }
     Ok(Some(args))
+}
+
+/// Whether a positional argument that is not `[ADDR:]PORT` names a Python
+/// application (`myapp`, `myapp:app`, `mysite.wsgi:application`,
+/// `app:create_app()`): it starts with a letter or `_`. An address with a
+/// bad port (`localhost:80x`, `[::1]:x`, `8o00`) still gets the address
+/// error only when it starts otherwise; `localhost:80x` is taken as a spec
+/// and fails to import, with that module's name in the message.
+fn looks_like_spec(value: &str) -> bool {
+    value.starts_with(|first: char| first.is_alphabetic() || first == '_')
+}
+
+/// The access log and warnings on stderr, as the command prints them
+/// (no colour): for the Python package's `make_server`, which has no
+/// command line. Does nothing when the process has a logger already.
+#[cfg(feature = "python-package")]
+pub(crate) fn install_logger() {
+    logging::init(false, true);
 }
 
 /// A duration given in seconds, such as `30` or `0.5`.

@@ -142,6 +142,8 @@ mod native;
 mod pool;
 #[cfg(feature = "python")]
 pub mod python;
+#[cfg(feature = "python-package")]
+mod python_package;
 pub mod simple_server;
 #[cfg(feature = "static")]
 pub mod static_files;

@@ -20,7 +20,7 @@
 //! | `wsgi.version`, flags, `wsgi.url_scheme` | `(1, 0)`, `bool`s, `str` |
 //! | `wsgi.input` | `wsgiref_rs.Input`: `read(size=-1)`, `readline(size=-1)`, `readlines(hint=-1)`, iteration by line; backed by our [`Input`](crate::Input) (EOF at `CONTENT_LENGTH`, chunked bodies decoded) |
 //! | `wsgi.errors` | `wsgiref_rs.Errors`: a text stream with `write`, `writelines`, `flush`, backed by our [`Errors`] (each line goes to the log) |
-//! | `wsgi.file_wrapper` | `wsgiref_rs.FileWrapper(filelike, blksize=8192)`: iterates `filelike.read(blksize)`, like `wsgiref.util.FileWrapper` |
+//! | `wsgi.file_wrapper` | `wsgiref_rs._support.FileWrapper(filelike, blksize=8192)`: iterates `filelike.read(blksize)`, like `wsgiref.util.FileWrapper` |
 //! | `start_response(status, headers, exc_info=None)` | `str` status and header names and values, a `list` of 2-tuples; `exc_info` re-raised when the headers were sent; returns the `write(data)` callable (`bytes` only) |
 //! | the returned iterable | iterated one chunk at a time, `bytes` only (a `str` chunk is an error that says so); its `close()` is called on every path; a body with `len() == 1` gets a computed `Content-Length`, as in CPython |
 //! | an exception | our 500 path; the log line has the Python traceback |
@@ -136,7 +136,7 @@ use response::{Helpers, failure};
 use objects::{PyErrors, PyInput, PyStartResponse, PyWrite, RequestState, register, unregister};
 
 /// Python code that is easier to read as Python: `wsgi.file_wrapper` and
-/// the `sys.path` set-up. Loaded as the module `wsgiref_rs`.
+/// the `sys.path` set-up. Loaded as the module `wsgiref_rs._support`.
 const SUPPORT_MODULE: &CStr = cr#"
 """Helpers of wsgiref for Rust (the `wsgiref` command's --python)."""
 import os
@@ -336,12 +336,21 @@ fn format_traceback(py: Python<'_>, error: &PyErr) -> PyResult<String> {
 /// ```
 pub const DEFAULT_MIN_THREADS: usize = 1;
 
-/// The `wsgiref_rs` module, made once per process.
+/// The name of the support module (`SUPPORT_MODULE`) in `sys.modules`.
+/// Why not `wsgiref_rs`: with the Python package installed, that is the
+/// package users import (`from wsgiref_rs import make_server`).
+const SUPPORT_MODULE_NAME: &CStr = c"wsgiref_rs._support";
+
+/// The support module, made once per process.
 fn support_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    if let Ok(module) = py.import("wsgiref_rs") {
-        return Ok(module);
+    if let Ok(module) = py
+        .import("sys")?
+        .getattr("modules")?
+        .get_item(SUPPORT_MODULE_NAME.to_str().unwrap_or_default())
+    {
+        return Ok(module.cast_into::<PyModule>()?);
     }
-    let module = PyModule::from_code(py, SUPPORT_MODULE, c"<wsgiref_rs>", c"wsgiref_rs")?;
+    let module = PyModule::from_code(py, SUPPORT_MODULE, c"<wsgiref_rs._support>", SUPPORT_MODULE_NAME)?;
     module.add_class::<PyInput>()?;
     module.add_class::<PyErrors>()?;
     module.add_class::<PyStartResponse>()?;

@@ -109,7 +109,8 @@ fn help_explains_every_option() {
 
 #[test]
 fn bad_arguments_exit_two_with_a_message() {
-    for args in [&["--port", "http"][..], &["--bogus"], &["--app", "nope"]] {
+    // `8o00` is neither [ADDR:]PORT nor MODULE:CALLABLE (a letter first).
+    for args in [&["--port", "http"][..], &["--bogus"], &["--app", "nope"], &["8o00"]] {
         let output = Command::new(env!("CARGO_BIN_EXE_wsgiref")).args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "args {args:?}");
         let message = String::from_utf8(output.stderr).unwrap();
@@ -134,15 +135,21 @@ fn a_taken_port_is_a_clear_error() {
 #[cfg(not(feature = "python"))]
 #[test]
 fn python_without_the_feature_is_a_clear_error() {
-    let output = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
-        .args(["--python", "myapp:app", "--port", "0"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
-        "wsgiref: this wsgiref was built without the `python` feature; rebuild with `cargo run --features python -- --python ...`\n"
-    );
+    // `--python SPEC`, and SPEC alone as a positional argument (as
+    // `python -m wsgiref_rs myapp:app` takes it), before or after a port.
+    for args in [
+        &["--python", "myapp:app", "--port", "0"][..],
+        &["myapp:app", "0"],
+        &["0", "myapp"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_wsgiref")).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "wsgiref: this wsgiref was built without the `python` feature; rebuild with `cargo run --features python -- --python ...`\n",
+            "{args:?}"
+        );
+    }
 }
 
 /// `--backlog`: connections beyond the workers wait in the kernel's accept

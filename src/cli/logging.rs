@@ -60,7 +60,8 @@ pub fn status_style(status: u64) -> Option<&'static str> {
 
 /// Install env_logger at `info` (unless `RUST_LOG` says otherwise), with
 /// the access log in Python's form (none when not `access_log`) and, when
-/// `colour`, ANSI colours.
+/// `colour`, ANSI colours. Does nothing when the process has a logger
+/// already (the Python package's `make_server` installed one).
 pub fn init(colour: bool, access_log: bool) {
     use env_logger::Env;
     let mut builder = env_logger::Builder::from_env(Env::default().default_filter_or("info"));
@@ -69,7 +70,8 @@ pub fn init(colour: bool, access_log: bool) {
     }
     builder
         .format(move |out, record| format_record(out, record, colour))
-        .init();
+        .try_init()
+        .ok();
 }
 
 /// One log record as a line: an access-log line as it is (coloured by its

@@ -149,15 +149,25 @@ pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadErro
             None => callable,
         };
         check_callable(&callable, spec)?;
-        let setup = |error: PyErr| LoadError::Setup(exception_line(py, &error));
+        PythonApplication::from_callable(spec, callable).map_err(|error| LoadError::Setup(exception_line(py, &error)))
+    })
+}
+
+impl PythonApplication {
+    /// `callable` as an application, named `spec` (in log lines): what
+    /// [`load`] does once it has the callable, and what the Python
+    /// package's `make_server` does with the one it is given.
+    pub(crate) fn from_callable(spec: &str, callable: Bound<'_, PyAny>) -> PyResult<PythonApplication> {
+        let py = callable.py();
+        let support = support_module(py)?;
         Ok(PythonApplication {
             spec: spec.to_string(),
             callable: callable.unbind(),
-            file_wrapper: support.getattr("FileWrapper").map_err(setup)?.unbind(),
-            helpers: Arc::new(Helpers::new(py).map_err(setup)?),
+            file_wrapper: support.getattr("FileWrapper")?.unbind(),
+            helpers: Arc::new(Helpers::new(py)?),
             template: Mutex::new(None),
         })
-    })
+    }
 }
 
 /// `sys.path` and the virtual environment set up as the support module's
