@@ -52,6 +52,7 @@ mod signals;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -413,14 +414,38 @@ pub fn main(invocation: Invocation) -> ExitCode {
     };
     let reloader_child = reload::is_child();
     if args.reload && !reloader_child {
-        return reload::run(&invocation.restart, &args.reload_dirs, args.config.shutdown_grace);
+        // The reloader listens itself (a bind error ends it at once) and
+        // hands the socket to each child it starts.
+        let socket = match reload::listen_for_children(&args.host, args.port, args.backlog) {
+            Ok(socket) => socket,
+            Err(message) => {
+                say!("wsgiref: {message}");
+                return ExitCode::FAILURE;
+            }
+        };
+        return reload::run(
+            &invocation.restart,
+            &args.reload_dirs,
+            args.config.shutdown_grace,
+            socket,
+        );
     }
-    serve_command(&args, reloader_child)
+    // First, before any thread starts: taking the socket edits the environment.
+    let inherited = if reloader_child {
+        reload::inherited_listener()
+    } else {
+        Ok(None)
+    };
+    serve_command(&args, reloader_child, inherited)
 }
 
-/// The command once its arguments are known (in a reloader, the child).
-fn serve_command(args: &Args, reloader_child: bool) -> ExitCode {
+/// The command once its arguments are known (in a reloader, the child,
+/// with the reloader's socket in `inherited`).
+fn serve_command(args: &Args, reloader_child: bool, inherited: Result<Option<TcpListener>, String>) -> ExitCode {
     logging::init(args.colour.enabled(std::io::stderr().is_terminal()), args.access_log);
+    // A restarted child on the reloader's socket is where the last one
+    // was: the reloader's `Reloading: ...` line says it all.
+    let silent_restart = reload::is_restarted_child() && matches!(inherited, Ok(Some(_)));
     let (application, django_static) = match application(args) {
         Ok(served) => served,
         Err(message) => {
@@ -428,7 +453,7 @@ fn serve_command(args: &Args, reloader_child: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let server = match start_server(args, application) {
+    let server = match start_server(args, application, inherited) {
         Ok(server) => server,
         Err(message) => {
             say!("wsgiref: {message}");
@@ -442,14 +467,26 @@ fn serve_command(args: &Args, reloader_child: bool) -> ExitCode {
         static_files: args.static_dir.as_deref().map(|dir| (dir, args.static_url.as_str())),
         django_static: django_static.as_deref(),
     };
-    banner.print(server.server_address());
+    if silent_restart {
+        log::debug!("serving on the reloader's socket at {}", server.server_address());
+    } else {
+        banner.print(server.server_address());
+    }
     serve(server, args, reloader_child)
 }
 
-/// Bind and listen: check the host, pick the worker count, set the backlog.
-/// The error is the message to print (exit status 1).
-fn start_server(args: &Args, application: Box<dyn Application>) -> Result<WsgiServer, String> {
-    address::check_host(&args.host, args.port)?;
+/// Listen (on `inherited`, the reloader's socket, or a new one: check the
+/// host, bind, set the backlog) and pick the worker count. The error is
+/// the message to print (exit status 1).
+fn start_server(
+    args: &Args,
+    application: Box<dyn Application>,
+    inherited: Result<Option<TcpListener>, String>,
+) -> Result<WsgiServer, String> {
+    let listener = match inherited? {
+        Some(listener) => listener,
+        None => address::listen(&args.host, args.port, args.backlog)?,
+    };
     let mut config = args.config.clone();
     if args.app == "python" && !args.min_threads_given {
         config.min_threads = python_min_threads();
@@ -457,15 +494,10 @@ fn start_server(args: &Args, application: Box<dyn Application>) -> Result<WsgiSe
     config.debug_error_page = args
         .debug_page
         .unwrap_or_else(|| address::is_loopback(&args.host, args.port));
-    let server = WsgiServer::with_config(&args.host, args.port, application, config)
-        .map_err(|error| address::bind_error_message(&error, &args.host, args.port))?;
-    if let Err(error) = address::set_backlog(server.socket(), args.backlog) {
-        log::warn!(
-            "could not set the listen backlog to {}: {error}; it stays 128",
-            args.backlog
-        );
-    }
-    Ok(server)
+    WsgiServer::from_listener(listener, application, config).map_err(|error| {
+        let at = address::host_port(&args.host, args.port);
+        format!("Cannot listen on {at}: {error}.")
+    })
 }
 
 /// Serve one request (`--once`) or until a signal stops the server; the
