@@ -46,6 +46,8 @@ macro_rules! say {
 
 mod address;
 mod banner;
+#[cfg(feature = "python")]
+mod django;
 mod logging;
 mod reload;
 mod signals;
@@ -110,6 +112,8 @@ Options:
                  Answer an application error with the plain 500 text, not
                  the development error page (the error and its traceback
                  as HTML), which is on when listening on a loopback address
+                 (for a Django project with DEBUG off, it also sets
+                 DEBUG_PROPAGATE_EXCEPTIONS so its views' errors show here)
   --debug-page   Show the development error page even when listening on
                  other addresses (every client on the network sees it)
   --no-access-log
@@ -305,7 +309,7 @@ fn application(args: &Args) -> Result<(Box<dyn Application>, Option<String>), St
         "echo" => Box::new(echo_app),
         "bytes" => Box::new(bytes_app),
         "python" => {
-            let (application, static_url) = python_application(&args.python, &args.pythonpath, args.django_static)?;
+            let (application, static_url) = python_application(args)?;
             django_static = static_url;
             application
         }
@@ -326,19 +330,22 @@ fn application(args: &Args) -> Result<(Box<dyn Application>, Option<String>), St
 
 /// `--python MODULE:CALLABLE`: the Python application.
 #[cfg(feature = "python")]
-fn python_application(
-    spec: &str,
-    pythonpath: &std::path::Path,
-    django_static: bool,
-) -> Result<(Box<dyn Application>, Option<String>), String> {
-    let mut app = crate::python::load(spec, pythonpath).map_err(|error| format!("--python {spec}: {error}"))?;
+fn python_application(args: &Args) -> Result<(Box<dyn Application>, Option<String>), String> {
+    let spec = &args.python;
+    let mut app = crate::python::load(spec, &args.pythonpath).map_err(|error| format!("--python {spec}: {error}"))?;
     // As runserver: a Django project in DEBUG serves its static files.
-    let static_url = match django_static {
+    let static_url = match args.django_static {
         true => app
             .serve_django_static()
             .map_err(|error| format!("--python {spec}: {error}"))?,
         false => None,
     };
+    // A Django project with DEBUG off: its views' errors on our error page.
+    if debug_page(args) {
+        if let Err(error) = django::propagate_exceptions_when_debug_is_off() {
+            log::warn!("Django's errors will show as its own 500 page: {error}");
+        }
+    }
     Ok((Box::new(app), static_url))
 }
 
@@ -355,11 +362,7 @@ fn python_min_threads() -> usize {
 }
 
 #[cfg(not(feature = "python"))]
-fn python_application(
-    _spec: &str,
-    _pythonpath: &std::path::Path,
-    _django_static: bool,
-) -> Result<(Box<dyn Application>, Option<String>), String> {
+fn python_application(_args: &Args) -> Result<(Box<dyn Application>, Option<String>), String> {
     Err(
         "this wsgiref was built without the `python` feature; rebuild with `cargo run --features python -- --python ...`"
             .to_string(),
@@ -491,13 +494,18 @@ fn start_server(
     if args.app == "python" && !args.min_threads_given {
         config.min_threads = python_min_threads();
     }
-    config.debug_error_page = args
-        .debug_page
-        .unwrap_or_else(|| address::is_loopback(&args.host, args.port));
+    config.debug_error_page = debug_page(args);
     WsgiServer::from_listener(listener, application, config).map_err(|error| {
         let at = address::host_port(&args.host, args.port);
         format!("Cannot listen on {at}: {error}.")
     })
+}
+
+/// Whether the development error page is on: `--debug-page` or
+/// `--no-debug-page`, else on for a loopback address.
+fn debug_page(args: &Args) -> bool {
+    args.debug_page
+        .unwrap_or_else(|| address::is_loopback(&args.host, args.port))
 }
 
 /// Serve one request (`--once`) or until a signal stops the server; the

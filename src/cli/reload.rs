@@ -24,7 +24,7 @@
 //! Ctrl-C; it stops accepting and closes its own descriptor, never calling
 //! `shutdown()` on the shared socket. Each reload prints one line,
 //! `Reloading: views.py changed`; the restarted child prints no banner
-//! ([`RESTART_ENV`]).
+//! ([`RESTART_ENV`]) unless the one before it never served.
 //!
 //! Rust code is compiled, so re-running the same binary does not pick up
 //! its changes: for a Rust application, `cargo watch -x run` (or
@@ -238,7 +238,13 @@ impl Reloader {
     }
 
     /// Stop the child (gracefully, within the grace period) and start a new one.
+    ///
+    /// The new one is a quiet restart (no banner) only after a child that
+    /// served and stopped gracefully (status 0): after one that failed to
+    /// load, or was stopped while still loading, the banner was never
+    /// printed (or an error came after it), so the new child prints it.
     fn restart(&mut self) {
+        let mut served = false;
         if let Some(mut child) = self.child.take() {
             terminate(&mut child);
             let deadline = Instant::now() + self.grace + Duration::from_secs(2);
@@ -246,9 +252,9 @@ impl Reloader {
                 std::thread::sleep(Duration::from_millis(20));
             }
             let _ = child.kill();
-            let _ = child.wait();
+            served = child.wait().is_ok_and(|status| status.success());
         }
-        self.child = spawn_child(&self.command, true, self.socket.as_ref());
+        self.child = spawn_child(&self.command, served, self.socket.as_ref());
     }
 
     /// The exit status of the parent once it is done: the child exited
@@ -344,8 +350,8 @@ fn source_file<'a>(path: &'a Path, roots: &[PathBuf]) -> Option<&'a Path> {
 }
 
 /// The server: `command` (this program again, with the same arguments; see
-/// `Invocation::restart`), marked as the child (and as restarted, after a
-/// change), serving on `socket` when there is one.
+/// `Invocation::restart`), marked as the child (and as `restarted`: see
+/// `Reloader::restart`), serving on `socket` when there is one.
 fn spawn_child(command: &[OsString], restarted: bool, socket: Option<&TcpListener>) -> Option<Child> {
     let Some((program, args)) = command.split_first() else {
         say!("wsgiref: no command to start the server with");
