@@ -46,12 +46,15 @@ macro_rules! say {
 
 mod address;
 mod banner;
+#[cfg(feature = "python")]
+mod django;
 mod logging;
 mod reload;
 mod signals;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -112,6 +115,8 @@ Options:
                  Answer an application error with the plain 500 text, not
                  the development error page (the error and its traceback
                  as HTML), which is on when listening on a loopback address
+                 (for a Django project with DEBUG off, it also sets
+                 DEBUG_PROPAGATE_EXCEPTIONS so its views' errors show here)
   --debug-page   Show the development error page even when listening on
                  other addresses (every client on the network sees it)
   --no-access-log
@@ -336,7 +341,7 @@ fn application(args: &Args) -> Result<(Box<dyn Application>, Option<String>), St
         "echo" => Box::new(echo_app),
         "bytes" => Box::new(bytes_app),
         "python" => {
-            let (application, static_url) = python_application(&args.python, &args.pythonpath, args.django_static)?;
+            let (application, static_url) = python_application(args)?;
             django_static = static_url;
             application
         }
@@ -357,19 +362,22 @@ fn application(args: &Args) -> Result<(Box<dyn Application>, Option<String>), St
 
 /// `--python MODULE:CALLABLE`: the Python application.
 #[cfg(feature = "python")]
-fn python_application(
-    spec: &str,
-    pythonpath: &std::path::Path,
-    django_static: bool,
-) -> Result<(Box<dyn Application>, Option<String>), String> {
-    let mut app = crate::python::load(spec, pythonpath).map_err(|error| format!("--python {spec}: {error}"))?;
+fn python_application(args: &Args) -> Result<(Box<dyn Application>, Option<String>), String> {
+    let spec = &args.python;
+    let mut app = crate::python::load(spec, &args.pythonpath).map_err(|error| format!("--python {spec}: {error}"))?;
     // As runserver: a Django project in DEBUG serves its static files.
-    let static_url = match django_static {
+    let static_url = match args.django_static {
         true => app
             .serve_django_static()
             .map_err(|error| format!("--python {spec}: {error}"))?,
         false => None,
     };
+    // A Django project with DEBUG off: its views' errors on our error page.
+    if debug_page(args) {
+        if let Err(error) = django::propagate_exceptions_when_debug_is_off() {
+            log::warn!("Django's errors will show as its own 500 page: {error}");
+        }
+    }
     Ok((Box::new(app), static_url))
 }
 
@@ -386,11 +394,7 @@ fn python_min_threads() -> usize {
 }
 
 #[cfg(not(feature = "python"))]
-fn python_application(
-    _spec: &str,
-    _pythonpath: &std::path::Path,
-    _django_static: bool,
-) -> Result<(Box<dyn Application>, Option<String>), String> {
+fn python_application(_args: &Args) -> Result<(Box<dyn Application>, Option<String>), String> {
     Err(
         "this wsgiref was built without the `python` feature; rebuild with `cargo run --features python -- --python ...`"
             .to_string(),
@@ -445,14 +449,38 @@ pub fn main(invocation: Invocation) -> ExitCode {
     };
     let reloader_child = reload::is_child();
     if args.reload && !reloader_child {
-        return reload::run(&invocation.restart, &args.reload_dirs, args.config.shutdown_grace);
+        // The reloader listens itself (a bind error ends it at once) and
+        // hands the socket to each child it starts.
+        let socket = match reload::listen_for_children(&args.host, args.port, args.backlog) {
+            Ok(socket) => socket,
+            Err(message) => {
+                say!("wsgiref: {message}");
+                return ExitCode::FAILURE;
+            }
+        };
+        return reload::run(
+            &invocation.restart,
+            &args.reload_dirs,
+            args.config.shutdown_grace,
+            socket,
+        );
     }
-    serve_command(&args, reloader_child)
+    // First, before any thread starts: taking the socket edits the environment.
+    let inherited = if reloader_child {
+        reload::inherited_listener()
+    } else {
+        Ok(None)
+    };
+    serve_command(&args, reloader_child, inherited)
 }
 
-/// The command once its arguments are known (in a reloader, the child).
-fn serve_command(args: &Args, reloader_child: bool) -> ExitCode {
+/// The command once its arguments are known (in a reloader, the child,
+/// with the reloader's socket in `inherited`).
+fn serve_command(args: &Args, reloader_child: bool, inherited: Result<Option<TcpListener>, String>) -> ExitCode {
     logging::init(args.colour.enabled(std::io::stderr().is_terminal()), args.access_log);
+    // A restarted child on the reloader's socket is where the last one
+    // was: the reloader's `Reloading: ...` line says it all.
+    let silent_restart = reload::is_restarted_child() && matches!(inherited, Ok(Some(_)));
     let (application, django_static) = match application(args) {
         Ok(served) => served,
         Err(message) => {
@@ -460,7 +488,7 @@ fn serve_command(args: &Args, reloader_child: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let server = match start_server(args, application) {
+    let server = match start_server(args, application, inherited) {
         Ok(server) => server,
         Err(message) => {
             say!("wsgiref: {message}");
@@ -474,30 +502,42 @@ fn serve_command(args: &Args, reloader_child: bool) -> ExitCode {
         static_files: args.static_dir.as_deref().map(|dir| (dir, args.static_url.as_str())),
         django_static: django_static.as_deref(),
     };
-    banner.print(server.server_address());
+    if silent_restart {
+        log::debug!("serving on the reloader's socket at {}", server.server_address());
+    } else {
+        banner.print(server.server_address());
+    }
     serve(server, args, reloader_child)
 }
 
-/// Bind and listen: check the host, pick the worker count, set the backlog.
-/// The error is the message to print (exit status 1).
-fn start_server(args: &Args, application: Box<dyn Application>) -> Result<WsgiServer, String> {
-    address::check_host(&args.host, args.port)?;
+/// Listen (on `inherited`, the reloader's socket, or a new one: check the
+/// host, bind, set the backlog) and pick the worker count. The error is
+/// the message to print (exit status 1).
+fn start_server(
+    args: &Args,
+    application: Box<dyn Application>,
+    inherited: Result<Option<TcpListener>, String>,
+) -> Result<WsgiServer, String> {
+    let listener = match inherited? {
+        Some(listener) => listener,
+        None => address::listen(&args.host, args.port, args.backlog)?,
+    };
     let mut config = args.config.clone();
     if args.app == "python" && !args.min_threads_given {
         config.min_threads = python_min_threads();
     }
-    config.debug_error_page = args
-        .debug_page
-        .unwrap_or_else(|| address::is_loopback(&args.host, args.port));
-    let server = WsgiServer::with_config(&args.host, args.port, application, config)
-        .map_err(|error| address::bind_error_message(&error, &args.host, args.port))?;
-    if let Err(error) = address::set_backlog(server.socket(), args.backlog) {
-        log::warn!(
-            "could not set the listen backlog to {}: {error}; it stays 128",
-            args.backlog
-        );
-    }
-    Ok(server)
+    config.debug_error_page = debug_page(args);
+    WsgiServer::from_listener(listener, application, config).map_err(|error| {
+        let at = address::host_port(&args.host, args.port);
+        format!("Cannot listen on {at}: {error}.")
+    })
+}
+
+/// Whether the development error page is on: `--debug-page` or
+/// `--no-debug-page`, else on for a loopback address.
+fn debug_page(args: &Args) -> bool {
+    args.debug_page
+        .unwrap_or_else(|| address::is_loopback(&args.host, args.port))
 }
 
 /// Serve one request (`--once`) or until a signal stops the server; the

@@ -182,7 +182,54 @@ impl WsgiServer {
     ) -> io::Result<WsgiServer> {
         let host = if host.is_empty() { "0.0.0.0" } else { host };
         let addresses: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
-        let listener = configure_listener(TcpListener::bind(&addresses[..])?, &config)?;
+        WsgiServer::from_listener(TcpListener::bind(&addresses[..])?, application, config)
+    }
+
+    /// A server on a socket that is already listening: one bound by the
+    /// caller (with options `with_config` does not set), handed down by a
+    /// parent process (the `wsgiref --reload` parent keeps its socket and
+    /// gives it to each new child, so no request is refused while it
+    /// restarts), or passed by systemd's socket activation.
+    ///
+    /// Shapes: `listener` must be a bound, listening TCP socket (IPv4 or
+    /// IPv6), as [`TcpListener::bind`] returns it; its listen backlog is
+    /// kept. The server puts it in blocking mode (the workers block in
+    /// `accept()`) and sets the options every accepted connection inherits
+    /// (see [`WsgiServer::socket`]), so it should not be shared with
+    /// another server in this process. Dropping the server closes this
+    /// process's descriptor only: the server never calls `shutdown()` on
+    /// the listening socket, so a copy held by another process goes on
+    /// queueing connections.
+    ///
+    /// # Errors
+    ///
+    /// The `io::Error` of setting those options, or of `local_addr()` on a
+    /// socket that is not bound.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let address = listener.local_addr()?;
+    /// let config = wsgiref::ServerConfig::default();
+    /// let server = wsgiref::WsgiServer::from_listener(listener, wsgiref::simple_server::demo_app, config)?;
+    /// assert_eq!(server.server_address(), address);
+    /// # Ok::<(), wsgiref::AppError>(())
+    /// ```
+    ///
+    /// Mirrors `socketserver.TCPServer(..., bind_and_activate=False)` with
+    /// `server.socket` replaced by an existing socket, as Werkzeug's
+    /// reloader and gunicorn's socket activation use it.
+    pub fn from_listener(
+        listener: TcpListener,
+        application: impl Application + 'static,
+        config: ServerConfig,
+    ) -> io::Result<WsgiServer> {
+        // An inherited socket may have been made non-blocking by whoever
+        // created it; the accept loop relies on blocking accept() bounded
+        // by the read timeout.
+        listener.set_nonblocking(false)?;
+        let listener = configure_listener(listener, &config)?;
         let address = listener.local_addr()?;
         let base_environ = setup_environ(address);
         Ok(WsgiServer {

@@ -1154,13 +1154,11 @@ fn wsgi_errors_reaches_the_terminal_as_the_application_wrote_it() {
     assert!(!log.contains("[ERROR wsgi.errors]"), "{log}");
 }
 
-#[test]
-fn a_syntax_error_in_a_django_view_prints_one_traceback_per_request() {
-    // Django imports the views at the first request, and with DEBUG off
-    // the SyntaxError escapes while Django looks for its own 500 view too:
-    // a chain of exceptions. The terminal gets that chain once per
-    // request, as Python prints it (the issue saw ~550 lines a request).
-    let project = std::env::temp_dir().join(format!("wsgiref-django-syntax-{}", std::process::id()));
+/// A copy of the test Django project (`mysite`) in a new temporary
+/// folder named after `name`, with `views_tail` appended to its `views.py`
+/// and `urls_tail` to its `urls.py`.
+fn django_project_copy(name: &str, views_tail: &str, urls_tail: &str) -> PathBuf {
+    let project = std::env::temp_dir().join(format!("wsgiref-django-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&project);
     let mysite = project.join("mysite");
     std::fs::create_dir_all(&mysite).unwrap();
@@ -1174,26 +1172,99 @@ fn a_syntax_error_in_a_django_view_prints_one_traceback_per_request() {
     ] {
         std::fs::copy(Path::new(DJANGO_DIR).join("mysite").join(file), mysite.join(file)).unwrap();
     }
-    let mut views = std::fs::read_to_string(mysite.join("views.py")).unwrap();
-    views.push_str("\ndef broken(:\n");
-    std::fs::write(mysite.join("views.py"), views).unwrap();
-    let server = ServerProcess::ours(
-        "mysite.wsgi:application",
-        project.to_str().unwrap(),
-        Some(venv::python_venv()),
-    );
-    for _ in 0..2 {
-        assert_eq!(server.request(&get("/")).status, "500 Internal Server Error");
+    for (file, tail) in [("views.py", views_tail), ("urls.py", urls_tail)] {
+        let mut text = std::fs::read_to_string(mysite.join(file)).unwrap();
+        text.push_str(tail);
+        std::fs::write(mysite.join(file), text).unwrap();
     }
+    project
+}
+
+#[test]
+fn a_django_view_that_raises_with_debug_off_shows_on_the_error_page() {
+    // Issue 17: with DEBUG = False (the test project's), Django answers a
+    // view's exception with its bare "Server Error (500)" page and prints
+    // nothing on the console. On a loopback address the command lets the
+    // exception through (DEBUG_PROPAGATE_EXCEPTIONS), so the error page
+    // shows it, HTML-escaped, with the traceback, and the terminal shows
+    // the traceback once.
+    let project = django_project_copy(
+        "raises",
+        "\n\ndef boom(request):\n    raise ValueError(\"<b>boom</b> & more\")\n",
+        "\nurlpatterns.append(path(\"boom\", views.boom))\n",
+    );
+    let folder = project.to_str().unwrap();
+    let server = ServerProcess::ours("mysite.wsgi:application", folder, Some(venv::python_venv()));
+    let response = server.request(&get("/boom"));
+    assert_eq!(response.status, "500 Internal Server Error");
+    assert_eq!(response.header("content-type"), Some("text/html; charset=utf-8"));
+    let page = response.text();
+    assert!(
+        page.contains("<h2>the application raised ValueError: &lt;b&gt;boom&lt;/b&gt; &amp; more</h2>"),
+        "{page}"
+    );
+    assert!(page.contains("Traceback (most recent call last):"), "{page}");
+    assert!(page.contains("mysite/views.py&quot;, line "), "{page}");
+    assert!(page.contains(", in boom\n"), "{page}");
+    assert!(!page.contains("<b>boom"), "escaped");
+    // Django's own answers that are not uncaught exceptions stay its own.
+    assert_eq!(server.request(&get("/no-such-page")).status, "404 Not Found");
+    assert_eq!(server.request(&get("/")).text(), "Hello from Django\n");
     let log = server.stderr();
-    let errors = log
-        .matches("error in the application: the application raised SyntaxError")
-        .count();
-    assert_eq!(errors, 2, "{log}");
+    assert_eq!(log.matches("Traceback (most recent call last):").count(), 1, "{log}");
+    assert_eq!(
+        log.lines()
+            .filter(|line| *line == "ValueError: <b>boom</b> & more")
+            .count(),
+        1,
+        "{log}"
+    );
+    // --no-debug-page: Django's own page, as under runserver.
+    let mut command = our_command("mysite.wsgi:application", folder, Some(venv::python_venv()));
+    command.arg("--no-debug-page");
+    let plain = ServerProcess::start(command, "ours --no-debug-page");
+    let response = plain.request(&get("/boom"));
+    assert_eq!(response.status, "500 Internal Server Error");
+    assert!(
+        response.text().contains("<h1>Server Error (500)</h1>"),
+        "{}",
+        response.text()
+    );
+    assert!(!plain.stderr().contains("Traceback"), "{}", plain.stderr());
+    drop((server, plain));
+    let _ = std::fs::remove_dir_all(&project);
+}
+
+#[test]
+fn a_syntax_error_in_a_django_view_prints_one_traceback_per_request() {
+    // Django imports the views at the first request. With the error page
+    // on (a loopback address), the SyntaxError leaves Django at once (see
+    // the test above): one traceback a request. With --no-debug-page and
+    // DEBUG off, it escapes while Django looks for its own 500 view too: a
+    // chain of exceptions. Either way the terminal gets it once per
+    // request, as Python prints it (the issue saw ~550 lines a request).
+    let project = django_project_copy("syntax", "\ndef broken(:\n", "");
     // Django 5.2's chain has three exceptions (the import, then two while
     // handling it), each printed once: three "Traceback" headers a request.
-    let tracebacks = log.matches("Traceback (most recent call last):").count();
-    assert_eq!(tracebacks, 2 * 3, "{log}");
-    assert!(log.lines().count() < 2 * 200, "{} lines:\n{log}", log.lines().count());
+    for (flags, tracebacks_a_request) in [(&[][..], 1), (&["--no-debug-page"][..], 3)] {
+        let mut command = our_command(
+            "mysite.wsgi:application",
+            project.to_str().unwrap(),
+            Some(venv::python_venv()),
+        );
+        command.args(flags);
+        let server = ServerProcess::start(command, &format!("ours {flags:?}"));
+        for _ in 0..2 {
+            assert_eq!(server.request(&get("/")).status, "500 Internal Server Error");
+        }
+        let log = server.stderr();
+        let errors = log
+            .matches("error in the application: the application raised SyntaxError")
+            .count();
+        assert_eq!(errors, 2, "{flags:?}: {log}");
+        let tracebacks = log.matches("Traceback (most recent call last):").count();
+        assert_eq!(tracebacks, 2 * tracebacks_a_request, "{flags:?}: {log}");
+        assert!(log.lines().count() < 2 * 200, "{} lines:\n{log}", log.lines().count());
+    }
     let _ = std::fs::remove_dir_all(&project);
 }

@@ -648,13 +648,41 @@ fn static_dir_from_the_command_line() {
 
 // 8. --reload.
 
-fn wait_for_serving_line(server: &Running) -> SocketAddr {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = server.stdout.recv_timeout(left).expect("a Serving line within 30 s");
-        if line.starts_with("Serving HTTP on ") {
-            return parse_serving_line(&line);
+/// What a restarted child logs at debug level (`RUST_LOG=debug`) once it
+/// serves on the reloader's socket: it prints no banner, so this is how a
+/// test sees that a new child took over.
+const NEW_CHILD: &str = "serving on the reloader's socket";
+
+/// The binary with `--reload` on `watched`, `RUST_LOG=debug` (see
+/// [`NEW_CHILD`]), and `args`.
+fn start_reloader(watched: &Path, args: &[&str]) -> Running {
+    let mut all = vec!["--reload", "--reload-dir", watched.to_str().unwrap()];
+    all.extend_from_slice(args);
+    Running::start_with_env(&all, &[("RUST_LOG", "debug")])
+}
+
+impl Running {
+    /// Wait (20 s at most) until `count` stderr lines contain `text`; those lines.
+    fn stderr_lines_with(&mut self, text: &str, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen: Vec<String> = self
+                .stderr_seen
+                .iter()
+                .filter(|line| line.contains(text))
+                .cloned()
+                .collect();
+            if seen.len() >= count {
+                return seen;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => self.stderr_seen.push(line),
+                Err(_) => panic!(
+                    "not {count} stderr lines with {text:?} within 20 s; saw {:#?}",
+                    self.stderr_seen
+                ),
+            }
         }
     }
 }
@@ -666,23 +694,25 @@ fn touch(path: &Path) {
 #[test]
 fn reload_restarts_the_server_after_a_file_change() {
     let watched = temp_dir("reload");
-    let watched_str = watched.to_str().unwrap();
-    let mut server = Running::start(&["--quiet", "--port", "0", "--reload", "--reload-dir", watched_str]);
-    let first = server.serving_address();
+    let mut server = start_reloader(&watched, &["--quiet", "--port", "0"]);
+    let address = server.serving_address();
     server.stderr_line_with("Watching for file changes in ");
-    assert_eq!(get(first, "/"), 200);
+    assert_eq!(get(address, "/"), 200);
 
     touch(&watched.join("app.py"));
-    let second = wait_for_serving_line(&server);
-    assert!(server.stderr_line_with("changed, reloading.").contains("app.py"));
-    assert_eq!(get(second, "/"), 200);
+    assert_eq!(server.stderr_line_with("Reloading: "), "Reloading: app.py changed");
+    server.stderr_lines_with(NEW_CHILD, 1);
+    // The same address: the new child serves on the reloader's socket.
+    assert_eq!(get(address, "/"), 200);
 
-    // A new directory is watched too.
+    // A new directory is watched too; the line shows the path under the root.
     std::fs::create_dir(watched.join("package")).unwrap();
     std::thread::sleep(Duration::from_millis(500));
     touch(&watched.join("package").join("module.py"));
-    let third = wait_for_serving_line(&server);
-    assert_eq!(get(third, "/"), 200);
+    let reloads = server.stderr_lines_with("Reloading: ", 2);
+    assert_eq!(reloads[1], "Reloading: package/module.py changed");
+    server.stderr_lines_with(NEW_CHILD, 2);
+    assert_eq!(get(address, "/"), 200);
 
     server.signal("TERM");
     assert_eq!(server.wait_exit(Duration::from_secs(15)).code(), Some(0));
@@ -692,20 +722,133 @@ fn reload_restarts_the_server_after_a_file_change() {
 #[test]
 fn a_reload_prints_one_line_not_the_banner_again() {
     let watched = temp_dir("reload-banner");
-    let mut server = Running::start(&["--port", "0", "--reload", "--reload-dir", watched.to_str().unwrap()]);
+    let mut server = start_reloader(&watched, &["--port", "0"]);
     let first: Vec<String> = (0..4).map(|_| server.stdout_line()).collect();
     assert!(
         first[3].starts_with("WARNING: This is a development server"),
         "{first:#?}"
     );
+    let address = parse_serving_line(&first[0]);
     server.stderr_line_with("Watching for file changes in ");
     touch(&watched.join("app.py"));
-    let second = wait_for_serving_line(&server);
-    assert_eq!(get(second, "/"), 200);
-    // Nothing after the Serving line: no second banner.
+    server.stderr_lines_with(NEW_CHILD, 1);
+    assert_eq!(get(address, "/"), 200);
+    // Nothing on stdout: no second banner, not even its first line.
     assert!(
         server.stdout.recv_timeout(Duration::from_millis(700)).is_err(),
-        "the banner was printed again"
+        "the restarted child printed a banner"
+    );
+    server.signal("TERM");
+    assert_eq!(server.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    // On stderr, one line for the reload, besides the access log and the
+    // debug records (`[DEBUG ...]`).
+    let lines: Vec<String> = server
+        .rest_of_stderr()
+        .into_iter()
+        .filter(|line| !line.starts_with('[') && !line.contains("\"GET / HTTP/1.1\""))
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    assert!(lines[0].starts_with("Watching for file changes in "), "{lines:#?}");
+    assert_eq!(lines[1], "Reloading: app.py changed", "{lines:#?}");
+    assert!(lines[2].starts_with("Stopping: "), "{lines:#?}");
+    assert_eq!(lines[3], "Server stopped.", "{lines:#?}");
+    let _ = std::fs::remove_dir_all(watched);
+}
+
+/// What a client saw of one request: a complete 200 response, a refused
+/// connection, or anything else (said how).
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Complete,
+    Refused,
+    Failed(String),
+}
+
+/// One `GET /` to the `hello` application (`Hello world!` and a newline) on
+/// a new connection; every wait bounded (10 s).
+fn hello_request(address: SocketAddr) -> Outcome {
+    let mut stream = match TcpStream::connect_timeout(&address, Duration::from_secs(10)) {
+        Ok(stream) => stream,
+        Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => return Outcome::Refused,
+        Err(error) => return Outcome::Failed(format!("connect: {error}")),
+    };
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    if let Err(error) = stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") {
+        return Outcome::Failed(format!("write: {error}"));
+    }
+    let mut response = Vec::new();
+    if let Err(error) = stream.read_to_end(&mut response) {
+        return Outcome::Failed(format!("read after {} bytes: {error}", response.len()));
+    }
+    let text = String::from_utf8_lossy(&response);
+    let complete = text.starts_with("HTTP/1.1 200 OK\r\n")
+        && text.contains("\r\nContent-Length: 13\r\n")
+        && text.ends_with("\r\n\r\nHello world!\n");
+    if complete {
+        Outcome::Complete
+    } else {
+        Outcome::Failed(format!("incomplete response: {text:?}"))
+    }
+}
+
+/// Issue 17 item 4: the reloader keeps the listening socket, so a request
+/// sent while one child stops and the next starts waits in the backlog and
+/// is answered by the new child; it is never refused.
+#[test]
+fn during_reloads_no_request_is_refused() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let watched = temp_dir("reload-refused");
+    let mut server = start_reloader(&watched, &["--quiet", "--port", "0", "--app", "hello"]);
+    let address = server.serving_address();
+    server.stderr_line_with("Watching for file changes in ");
+
+    // A request every 20 ms (one at a time), until told to stop.
+    let stop = Arc::new(AtomicBool::new(false));
+    let client = std::thread::spawn({
+        let stop = Arc::clone(&stop);
+        move || {
+            let mut outcomes = Vec::new();
+            let give_up = Instant::now() + Duration::from_secs(60);
+            while !stop.load(Ordering::SeqCst) && Instant::now() < give_up {
+                outcomes.push(hello_request(address));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            outcomes
+        }
+    });
+    for reload in 1..=3 {
+        std::thread::sleep(Duration::from_millis(400));
+        touch(&watched.join("views.py"));
+        server.stderr_lines_with(NEW_CHILD, reload);
+    }
+    std::thread::sleep(Duration::from_millis(400));
+    stop.store(true, Ordering::SeqCst);
+    let outcomes = client.join().unwrap();
+
+    let refused = outcomes.iter().filter(|outcome| **outcome == Outcome::Refused).count();
+    let failed: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|outcome| matches!(outcome, Outcome::Failed(_)))
+        .collect();
+    println!(
+        "{} requests, {refused} refused, {} failed",
+        outcomes.len(),
+        failed.len()
+    );
+    assert_eq!(refused, 0, "{refused} of {} requests refused", outcomes.len());
+    assert!(
+        failed.is_empty(),
+        "{} of {} requests failed: {failed:#?}",
+        failed.len(),
+        outcomes.len()
+    );
+    // Some 20 requests in each of the four 400 ms pauses, at the least.
+    assert!(outcomes.len() >= 40, "only {} requests sent", outcomes.len());
+    // One line per reload, naming the file.
+    assert_eq!(
+        server.stderr_lines_with("Reloading: ", 3),
+        ["Reloading: views.py changed"; 3]
     );
     server.signal("TERM");
     assert_eq!(server.wait_exit(Duration::from_secs(15)).code(), Some(0));
@@ -713,45 +856,50 @@ fn a_reload_prints_one_line_not_the_banner_again() {
 }
 
 #[test]
-fn reload_exits_1_when_the_port_is_taken() {
+fn reload_exits_1_at_once_when_the_port_is_taken() {
     let watched = temp_dir("reload-taken");
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let mut server = Running::start(&[
-        "--quiet",
-        "--port",
-        &port,
-        "--reload",
-        "--reload-dir",
-        watched.to_str().unwrap(),
-    ]);
-    server.stderr_line_with(&format!("wsgiref: Port {port} is in use by another program"));
-    // As without --reload (and as runserver): a file change would not free it.
-    assert_eq!(server.wait_exit(Duration::from_secs(15)).code(), Some(1));
+    let started = Instant::now();
+    let mut server = start_reloader(&watched, &["--quiet", "--port", &port]);
+    // As without --reload (and as runserver): a file change would not free
+    // it, so the reloader says so and exits before it starts watching.
+    assert_eq!(server.wait_exit(Duration::from_secs(10)).code(), Some(1));
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(5), "exited after {elapsed:?}");
+    let stderr = server.rest_of_stderr();
+    assert!(
+        stderr[0].starts_with(&format!("wsgiref: Port {port} is in use by another program")),
+        "{stderr:#?}"
+    );
+    assert!(!stderr.iter().any(|line| line.contains("Watching")), "{stderr:#?}");
     let _ = std::fs::remove_dir_all(watched);
 }
 
 #[test]
 fn reload_keeps_watching_when_the_application_fails_to_load() {
     let watched = temp_dir("reload-fail");
-    let mut server = Running::start(&[
-        "--quiet",
-        "--port",
-        "0",
-        "--app",
-        "no-such-app",
-        "--reload",
-        "--reload-dir",
-        watched.to_str().unwrap(),
-    ]);
-    server.stderr_line_with("unknown application \"no-such-app\"");
+    let public = watched.join("public");
+    let mut server = start_reloader(
+        &watched,
+        &["--quiet", "--port", "0", "--static", public.to_str().unwrap()],
+    );
+    server.stderr_line_with("wsgiref: cannot serve --static ");
     server.stderr_line_with("Waiting for a file change to start it again.");
     assert!(server.is_running(), "the reloader exited with its child");
     touch(&watched.join("settings.toml"));
-    server.stderr_line_with("changed, reloading.");
+    server.stderr_line_with("Reloading: settings.toml changed");
     // The restarted child fails the same way; the parent goes on watching.
-    std::thread::sleep(Duration::from_millis(1500));
+    server.stderr_lines_with("wsgiref: cannot serve --static ", 2);
+    std::thread::sleep(Duration::from_millis(500));
     assert!(server.is_running());
+    // Fixed: the next child serves, and prints the banner (here --quiet's
+    // one line) that no child has printed yet.
+    std::fs::create_dir(&public).unwrap();
+    touch(&watched.join("app.py"));
+    server.stderr_line_with("Reloading: app.py changed");
+    let address = server.serving_address();
+    assert_eq!(get(address, "/"), 200);
     server.signal("INT");
     assert_eq!(server.wait_exit(Duration::from_secs(15)).code(), Some(0));
     let _ = std::fs::remove_dir_all(watched);

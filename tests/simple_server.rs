@@ -219,3 +219,30 @@ fn accepted_sockets_inherit_the_connection_options() {
     assert_eq!(accepted.write_timeout().unwrap(), Some(Duration::from_secs(7)));
     assert!(accepted.nodelay().unwrap());
 }
+
+#[test]
+fn a_server_from_an_existing_listener_serves_and_blocks_in_accept() {
+    // As a listener handed down by another process may be: non-blocking.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = WsgiServer::from_listener(listener, demo_app, ServerConfig::default()).unwrap();
+    assert_eq!(server.server_address(), address);
+    // Blocking again: with nobody connecting, accept() waits for the
+    // listener's read timeout (20 ms) instead of failing at once, so the
+    // workers do not spin.
+    let started = Instant::now();
+    let error = server.socket().accept().unwrap_err();
+    assert!(
+        started.elapsed() >= Duration::from_millis(10),
+        "accept() returned at once: {error}"
+    );
+    let stopper = server.shutdown_handle();
+    let serving = std::thread::spawn(move || server.serve_forever());
+    let response = common::send(address, b"GET /from-listener HTTP/1.0\r\n\r\n");
+    let (head, body) = split_response(&response);
+    assert_eq!(status(&head), 200);
+    assert!(String::from_utf8_lossy(&body).contains("PATH_INFO = '/from-listener'"));
+    stopper.shutdown();
+    serving.join().unwrap().unwrap();
+}

@@ -34,6 +34,28 @@ pub fn parse_addrport(text: &str) -> Result<(Option<String>, u16), String> {
     }
 }
 
+/// Bind and listen on `host` and `port` (`""` for every IPv4 address, 0
+/// for a free port) with `backlog` (see [`set_backlog`]; a backlog that
+/// cannot be set is warned about, not an error). The error is one
+/// sentence to print (exit status 1): an unknown host, or see
+/// [`bind_error_message`].
+///
+/// Used by the server and, with `--reload`, by the reloader, which keeps
+/// the socket and hands it to each child: so both report the same errors.
+pub fn listen(host: &str, port: u16, backlog: i32) -> Result<TcpListener, String> {
+    check_host(host, port)?;
+    let resolved = if host.is_empty() { "0.0.0.0" } else { host };
+    let addresses: Vec<SocketAddr> = (resolved, port)
+        .to_socket_addrs()
+        .map_err(|error| unknown_host(resolved, &error.to_string()))?
+        .collect();
+    let listener = TcpListener::bind(&addresses[..]).map_err(|error| bind_error_message(&error, host, port))?;
+    if let Err(error) = set_backlog(&listener, backlog) {
+        say!("wsgiref: could not set the listen backlog to {backlog}: {error}; it stays 128");
+    }
+    Ok(listener)
+}
+
 /// Let the kernel queue up to `backlog` connections that no worker has
 /// accepted yet: the listen backlog. Why: std's `TcpListener::bind` asks
 /// for 128, and when more clients connect at once than workers plus 128,
