@@ -152,15 +152,14 @@ def test_ctrl_c_exits_0_within_3_seconds_with_a_streaming_response_open():
 def test_reload_restarts_with_this_interpreter(tmp_path):
     """``--reload`` runs the server as a child started again as
     ``sys.executable -m wsgiref_rs ...`` (the virtual environment's
-    interpreter, where the package is installed); a changed module is served."""
+    interpreter, where the package is installed) on the reloader's own
+    socket: a changed module is served, on the same port (even with
+    ``--port 0``), and no request is refused meanwhile."""
     module = tmp_path / "reloaded_app.py"
     source = 'def app(e, s):\n    s("200 OK", [("Content-Type", "text/plain")])\n    return [b"%s"]\n'
     module.write_text(source % "one")
-    with socket.socket() as probe:  # a free port: each child binds it again
-        probe.bind(("127.0.0.1", 0))
-        free_port = probe.getsockname()[1]
     child = subprocess.Popen(
-        [sys.executable, "-m", "wsgiref_rs", "reloaded_app:app", "--port", str(free_port), "--reload"],
+        [sys.executable, "-m", "wsgiref_rs", "reloaded_app:app", "--port", "0", "--reload"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -173,12 +172,10 @@ def test_reload_restarts_with_this_interpreter(tmp_path):
         deadline = time.monotonic() + 20
         body = b"one"
         while body != b"two" and time.monotonic() < deadline:
-            time.sleep(0.1)
-            try:
-                body = split_response(exchange(port, request("GET", "/")))[2]
-            except OSError:
-                pass  # between the old child and the new one
+            time.sleep(0.05)
+            body = split_response(exchange(port, request("GET", "/")))[2]
         assert body == b"two"
     finally:
         code, err = stop_command(child)
     assert code == 0, err
+    assert "Reloading: reloaded_app.py changed" in err
