@@ -12,6 +12,11 @@
 //! # Ok::<(), wsgiref::AppError>(())
 //! ```
 //!
+//! The Python package (`pip install .`, the `python-package` feature; see
+//! README.md, "For Python developers") serves through this same type from
+//! inside the user's own interpreter: `python -m wsgiref_rs myapp:app`, or
+//! `from wsgiref_rs import make_server`.
+//!
 //! # PEP 3333 on the Python side
 //!
 //! | PEP 3333 | what the Python application gets |
