@@ -80,7 +80,7 @@
 use std::error::Error;
 use std::fmt;
 use std::net::SocketAddr;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::date::{iso_8601, parse_iso_8601};
 
@@ -103,7 +103,8 @@ pub const FILE_HEADER: &str = "# wsgiref-record 1";
 ///
 /// let request = RecordedRequest::new(b"GET / HTTP/1.0\r\n\r\n".to_vec());
 /// let text = format!("{}\n{}", wsgiref::record::FILE_HEADER, request.to_text());
-/// assert_eq!(parse(&text)?, [request]);
+/// let parsed = parse(&text)?;
+/// assert_eq!((&parsed[0].bytes, parsed[0].time, parsed[0].line), (&request.bytes, request.time, 3));
 /// # Ok::<(), wsgiref::record::FormatError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,14 +128,16 @@ pub struct RecordedRequest {
 
 impl RecordedRequest {
     /// A request with these bytes, from `127.0.0.1:0` to `127.0.0.1:8000`
-    /// now, without notes: for a test that writes a recording by hand.
+    /// now (to the millisecond, as the file keeps it), without notes: for
+    /// a test that writes a recording by hand.
     ///
     /// # Example
     ///
     /// See [`RecordedRequest`].
     pub fn new(bytes: Vec<u8>) -> RecordedRequest {
+        let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         RecordedRequest {
-            time: SystemTime::now(),
+            time: UNIX_EPOCH + Duration::from_millis(since_epoch.as_millis() as u64),
             client: SocketAddr::from(([127, 0, 0, 1], 0)),
             server: SocketAddr::from(([127, 0, 0, 1], 8000)),
             bytes,
@@ -210,9 +213,16 @@ impl Error for FormatError {}
 /// # Example
 ///
 /// ```
-/// let text = "# wsgiref-record 1\n\n> 2026-12-04T17:50:00.123Z 127.0.0.1:53422 -> 127.0.0.1:8000\n\
-///             # status 400\n| GET /a\\r\\nb HTTP/1.1\\r\\n\n| \\r\\n\n";
-/// let requests = wsgiref::record::parse(text)?;
+/// let text = [
+///     "# wsgiref-record 1",
+///     "",
+///     "> 2026-12-04T17:50:00.123Z 127.0.0.1:53422 -> 127.0.0.1:8000",
+///     "# status 400",
+///     r"| GET /a\r\nb HTTP/1.1\r\n",
+///     r"| \r\n",
+/// ]
+/// .join("\n");
+/// let requests = wsgiref::record::parse(&text)?;
 /// assert_eq!(requests[0].bytes, b"GET /a\r\nb HTTP/1.1\r\n\r\n");
 /// assert_eq!((requests[0].status, requests[0].line), (Some(400), 3));
 /// assert_eq!(requests[0].client.port(), 53422);
@@ -308,7 +318,6 @@ fn add_note(request: &mut RecordedRequest, note: &str) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use std::time::{Duration, UNIX_EPOCH};
 
     fn file(requests: &[RecordedRequest]) -> String {
         let mut text = format!("{FILE_HEADER}\n");

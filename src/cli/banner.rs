@@ -62,16 +62,7 @@ impl Banner<'_> {
             };
             writeln!(out, "Static files from {} at {}{at}", directory.display(), urls[0])?;
         }
-        if let Some(static_url) = self.django_static {
-            let url = match static_url.strip_prefix('/') {
-                Some(path) => format!("{}{path}", urls[0]),
-                None => static_url.to_string(),
-            };
-            writeln!(
-                out,
-                "Django's static files (through its finders, as runserver) at {url} (--no-django-static: off)"
-            )?;
-        }
+        self.write_django_static(out, &urls[0])?;
         self.write_recording(out)?;
         writeln!(out, "Quit the server with CONTROL-C.")?;
         if self.colour {
@@ -79,6 +70,21 @@ impl Banner<'_> {
         } else {
             writeln!(out, "{WARNING}")
         }
+    }
+
+    /// Where Django's static files are served, when they are.
+    fn write_django_static(&self, out: &mut impl Write, base_url: &str) -> std::io::Result<()> {
+        let Some(static_url) = self.django_static else {
+            return Ok(());
+        };
+        let url = match static_url.strip_prefix('/') {
+            Some(path) => format!("{base_url}{path}"),
+            None => static_url.to_string(),
+        };
+        writeln!(
+            out,
+            "Django's static files (through its finders, as runserver) at {url} (--no-django-static: off)"
+        )
     }
 
     /// `Recording requests to FILE (secrets redacted)`, with `--record`.

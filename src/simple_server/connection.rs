@@ -108,34 +108,14 @@ fn checked_request(
     client_address: SocketAddr,
     read: Result<HeadRead, RefusedHead>,
 ) -> Result<(RequestHead, BodyFraming), Handled> {
-    let client = &client_address.ip().to_string();
     let head = match read {
         Ok(HeadRead::Complete(head)) => head,
         Ok(HeadRead::Nothing | HeadRead::Stalled(_)) => {
+            let client = client_address.ip();
             log::debug!(target: super::LOG_TARGET, "{client} closed the connection without sending a request");
             return Err(Handled::NothingSent);
         }
-        Err(RefusedHead {
-            error: RequestError::Io(error),
-            ..
-        }) => {
-            log::debug!(target: super::LOG_TARGET, "{client}: connection failed while reading the request: {error}");
-            return Err(Handled::Request);
-        }
-        Err(RefusedHead {
-            error: RequestError::TlsHandshake,
-            ..
-        }) => {
-            // A browser speaking HTTPS waits for a ServerHello that no HTTP
-            // answer can be: close without a byte, and say why (rate-limited).
-            // Not an HTTP request, so `handle_request` keeps waiting for one.
-            http::log_https_probe(client);
-            return Err(Handled::NothingSent);
-        }
-        Err(RefusedHead { error, received }) => {
-            reject(shared, stream, client_address, ("", &received), &error);
-            return Err(Handled::Request);
-        }
+        Err(refused) => return Err(refuse_head(shared, stream, client_address, refused)),
     };
     match http::check_request(&head, shared.config.max_body_bytes) {
         Ok(framing) => Ok((head, framing)),
@@ -149,6 +129,29 @@ fn checked_request(
                 &error,
             );
             Err(Handled::Request)
+        }
+    }
+}
+
+/// Answer (or not) a head that could not be read, and say whether it
+/// counts as a request.
+fn refuse_head(shared: &ServerShared, stream: &TcpStream, client_address: SocketAddr, refused: RefusedHead) -> Handled {
+    let client = &client_address.ip().to_string();
+    match refused.error {
+        RequestError::Io(error) => {
+            log::debug!(target: super::LOG_TARGET, "{client}: connection failed while reading the request: {error}");
+            Handled::Request
+        }
+        RequestError::TlsHandshake => {
+            // A browser speaking HTTPS waits for a ServerHello that no HTTP
+            // answer can be: close without a byte, and say why (rate-limited).
+            // Not an HTTP request, so `handle_request` keeps waiting for one.
+            http::log_https_probe(client);
+            Handled::NothingSent
+        }
+        error => {
+            reject(shared, stream, client_address, ("", &refused.received), &error);
+            Handled::Request
         }
     }
 }
