@@ -299,3 +299,30 @@ fn a_recording_is_appended_to() {
         .collect();
     assert_eq!(targets, ["GET /first HTTP/1.0\r\n\r\n", "GET /second HTTP/1.0\r\n\r\n"]);
 }
+
+#[test]
+fn a_slow_client_is_recorded_whole() {
+    // A pause mid-head sends the connection to the waiting room and back:
+    // the bytes read on both sides of it are in the record.
+    use std::io::Read;
+    let file = TempFile::new("slow");
+    let server = recording_server(&file, RecordOptions::default(), ServerConfig::default());
+    let halves: [(&[u8], &[u8]); 2] = [
+        (b"GET /sl", b"ow HTTP/1.1\r\nHost: x\r\n\r\n"),
+        (b"GET /a", b"\r\nb HTTP/1.1\r\nHost: x\r\n\r\n"),
+    ];
+    for (first, second) in halves {
+        let mut stream = std::net::TcpStream::connect(server.address).unwrap();
+        stream.write_all(first).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        stream.write_all(second).unwrap();
+        stream.read_to_end(&mut Vec::new()).unwrap();
+    }
+    drop(server);
+    let recorded = read_recording(&file.0).unwrap();
+    let statuses: Vec<Option<u16>> = recorded.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Some(200), Some(400)]);
+    for ((first, second), recorded) in halves.iter().zip(&recorded) {
+        assert_eq!(recorded.bytes, [*first, *second].concat());
+    }
+}

@@ -442,6 +442,31 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn redaction_never_panics_and_keeps_lines(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let (redacted, names) = redact(&bytes);
+            if names.is_empty() {
+                proptest::prop_assert_eq!(&redacted, &bytes);
+            }
+            let lines = |b: &[u8]| b.iter().filter(|&&b| b == b'\n').count();
+            proptest::prop_assert_eq!(lines(&redacted), lines(&bytes));
+        }
+
+        #[test]
+        fn no_cookie_value_is_left(fields in proptest::collection::vec("Cookie: [a-z=;]{1,10}|X-[A-Za-z]{1,8}: [ -~]{0,10}| [a-z]{1,5}", 0..8)) {
+            let head = format!("GET / HTTP/1.1\r\n{}\r\nCookie: body", fields.iter().map(|f| format!("{f}\r\n")).collect::<String>());
+            let (redacted, names) = redact(head.as_bytes());
+            let redacted = String::from_utf8(redacted).unwrap();
+            let (redacted_head, body) = redacted.split_once("\r\n\r\n").unwrap();
+            proptest::prop_assert_eq!(body, "Cookie: body");
+            proptest::prop_assert_eq!(names.is_empty(), !fields.iter().any(|f| f.starts_with("Cookie:")));
+            for line in redacted_head.lines().filter(|line| line.starts_with("Cookie:")) {
+                proptest::prop_assert_eq!(line, "Cookie: <redacted>");
+            }
+        }
+    }
+
     #[test]
     fn unread_bodies_are_noted() {
         assert!(unread_body(b"abc", BodyFraming::Length(3)).is_none());
