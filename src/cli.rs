@@ -555,7 +555,7 @@ fn start_server(
     })?;
     if let Some(file) = &args.record {
         let recorder = Recorder::open(file, args.record_options.clone())
-            .map_err(|error| format!("cannot record to {}: {error}", file.display()))?;
+            .map_err(|error| format!("Cannot record to {}: {error}.", file.display()))?;
         let _ = server.set_recorder(recorder);
     }
     Ok(server)

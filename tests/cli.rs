@@ -339,7 +339,7 @@ fn record_refuses_a_file_that_is_not_a_recording() {
     std::fs::remove_file(&path).unwrap();
     assert_eq!(output.status.code(), Some(1));
     let message = String::from_utf8(output.stderr).unwrap();
-    assert!(message.starts_with("wsgiref: cannot record to "), "{message}");
+    assert!(message.starts_with("wsgiref: Cannot record to "), "{message}");
     assert!(message.contains("not a wsgiref recording"), "{message}");
     assert_eq!(kept, "precious notes\n");
 }
