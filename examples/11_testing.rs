@@ -1,15 +1,18 @@
 //! Chapter 11: testing applications, in-process with the single-request
-//! harness, and over a real socket with `handle_request`.
+//! harness, over a real socket with `handle_request`, and by replaying
+//! requests the server recorded.
 //!
 //! ```text
 //! cargo test --example 11_testing     # run the tests below
 //! cargo run --example 11_testing      # serve the application
+//! cargo run --example 11_testing -- --record requests.txt   # ... and record its requests
 //! ```
 //!
 //! See `tutorial/11-testing.md`.
 
 use std::io::Write as _;
 
+use wsgiref::record::{RecordOptions, Recorder};
 use wsgiref::{AppError, Body, Environ, StartResponse, make_server};
 
 // ANCHOR: app
@@ -35,7 +38,17 @@ fn main() -> Result<(), AppError> {
         .format(|out, record| writeln!(out, "{}", record.args()))
         .init();
 
+    // ANCHOR: record
     let server = make_server("127.0.0.1", 8000, app)?;
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, file] = &args[..]
+        && flag == "--record"
+    {
+        // Append every request this server answers to `file`.
+        let _ = server.set_recorder(Recorder::open(file, RecordOptions::default())?);
+        println!("Recording requests to {file} (secrets redacted)");
+    }
+    // ANCHOR_END: record
     println!("Serving on http://127.0.0.1:8000/?name=you ... (Ctrl-C to stop)");
     server.serve_forever()?;
     Ok(())
@@ -124,5 +137,20 @@ mod tests {
         assert!(wire.response_body().is_empty()); // HEAD: the headers only
         Ok(())
     }
+    // ANCHOR_END: session
+
+    // ANCHOR: replay
+    #[test]
+    fn replays_what_the_dev_server_saw() -> Result<(), wsgiref::testing::ReplayError> {
+        let recording = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/11_requests.txt");
+        let replayed = wsgiref::testing::replay(recording, &app)?;
+        assert_eq!(replayed.len(), 3);
+        for request in &replayed {
+            // The same status as when it was recorded.
+            assert_eq!(Some(request.response.status), request.recorded.status);
+        }
+        assert_eq!(replayed[2].response.text(), "Who are you? Add ?name=...\n");
+        Ok(())
+    }
 }
-// ANCHOR_END: session
+// ANCHOR_END: replay

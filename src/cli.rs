@@ -59,6 +59,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::record::{RecordOptions, Recorder};
 use crate::simple_server::{bytes_app, demo_app, echo_app, hello_app};
 use crate::static_files::StaticFiles;
 use crate::{Application, ServerConfig, WsgiServer};
@@ -133,6 +134,15 @@ Options:
                  (or `watchexec -r cargo run`) instead
   --reload-dir DIR
                  Directory to watch for --reload (repeatable) [default: .]
+  --record FILE  Append every request received, refused ones included, to
+                 FILE (raw bytes, time, client address; a text format, see
+                 wsgiref::record); wsgiref::testing::replay(FILE, &app)
+                 runs them again in a test
+  --record-max-bytes N
+                 Most bytes recorded of one request [default: 1048576]
+  --record-secrets
+                 Record Authorization, Proxy-Authorization and Cookie
+                 values (written <redacted> by default)
 
 Limits (defaults in parentheses; see wsgiref::ServerConfig):
   --min-threads N              Worker threads started at once (8; 1 with --python:
@@ -192,6 +202,9 @@ struct Args {
     /// `--backlog`: the listen backlog (the library's `ServerConfig` has no
     /// such field, since std cannot set it; see `address::set_backlog`).
     backlog: i32,
+    /// `--record FILE`, with `--record-max-bytes` and `--record-secrets`.
+    record: Option<PathBuf>,
+    record_options: RecordOptions,
     config: ServerConfig,
 }
 
@@ -218,6 +231,8 @@ fn parse_args(arguments: Vec<OsString>) -> Result<Option<Args>, lexopt::Error> {
         reload: false,
         reload_dirs: Vec::new(),
         backlog: 1024,
+        record: None,
+        record_options: RecordOptions::default(),
         config: ServerConfig {
             shutdown_grace: COMMAND_SHUTDOWN_GRACE,
             ..ServerConfig::default()
@@ -263,6 +278,9 @@ fn parse_args(arguments: Vec<OsString>) -> Result<Option<Args>, lexopt::Error> {
             Long("color") | Long("colour") => args.colour = Colour::parse(&parser.value()?.string()?)?,
             Long("reload") => args.reload = true,
             Long("reload-dir") => args.reload_dirs.push(parser.value()?.into()),
+            Long("record") => args.record = Some(parser.value()?.into()),
+            Long("record-max-bytes") => args.record_options.max_request_bytes = parser.value()?.parse()?,
+            Long("record-secrets") => args.record_options.keep_secrets = true,
             Long("min-threads") => {
                 config.min_threads = parser.value()?.parse()?;
                 args.min_threads_given = true;
@@ -501,6 +519,10 @@ fn serve_command(args: &Args, reloader_child: bool, inherited: Result<Option<Tcp
         colour: args.colour.enabled(std::io::stdout().is_terminal()),
         static_files: args.static_dir.as_deref().map(|dir| (dir, args.static_url.as_str())),
         django_static: django_static.as_deref(),
+        recording: args
+            .record
+            .as_deref()
+            .map(|file| (file, args.record_options.keep_secrets)),
     };
     if silent_restart {
         log::debug!("serving on the reloader's socket at {}", server.server_address());
@@ -527,10 +549,16 @@ fn start_server(
         config.min_threads = python_min_threads();
     }
     config.debug_error_page = debug_page(args);
-    WsgiServer::from_listener(listener, application, config).map_err(|error| {
+    let server = WsgiServer::from_listener(listener, application, config).map_err(|error| {
         let at = address::host_port(&args.host, args.port);
         format!("Cannot listen on {at}: {error}.")
-    })
+    })?;
+    if let Some(file) = &args.record {
+        let recorder = Recorder::open(file, args.record_options.clone())
+            .map_err(|error| format!("Cannot record to {}: {error}.", file.display()))?;
+        let _ = server.set_recorder(recorder);
+    }
+    Ok(server)
 }
 
 /// Whether the development error page is on: `--debug-page` or

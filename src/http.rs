@@ -214,8 +214,9 @@ impl Error for RequestError {
 ///
 /// # Errors
 ///
-/// A [`RequestError`] for a malformed or oversized head (400/414/431/505),
-/// a client too slow to send it (408), or a connection failure (`Io`).
+/// A [`RefusedHead`]: a [`RequestError`] for a malformed or oversized head
+/// (400/414/431/505), a client too slow to send it (408), or a connection
+/// failure (`Io`), with the bytes received until then.
 ///
 /// Spec: RFC 9112 §2.2 (message parsing), §3 (request line), §5 (fields).
 pub(crate) fn read_request_head(
@@ -224,7 +225,7 @@ pub(crate) fn read_request_head(
     stopping: &AtomicBool,
     so_far: HeadSoFar,
     may_park: bool,
-) -> Result<HeadRead, RequestError> {
+) -> Result<HeadRead, RefusedHead> {
     // Why bounded in bytes and time: httparse keeps no state and re-parses
     // the whole buffer on every call, and a client may trickle bytes forever.
     let waiting = Waiting {
@@ -234,8 +235,25 @@ pub(crate) fn read_request_head(
         may_park,
     };
     let mut buffer = so_far.bytes;
+    let read = read_head_into(stream, &waiting, &mut buffer);
+    read.map_err(|error| RefusedHead {
+        error,
+        received: buffer,
+    })
+}
+
+/// A request head the server refuses: why, and the bytes that came
+/// before it found out (what `wsgiref --record` writes).
+#[derive(Debug)]
+pub(crate) struct RefusedHead {
+    pub(crate) error: RequestError,
+    pub(crate) received: Vec<u8>,
+}
+
+/// [`read_request_head`]'s loop; on an error `buffer` holds every byte read.
+fn read_head_into(stream: &TcpStream, waiting: &Waiting<'_>, buffer: &mut Vec<u8>) -> Result<HeadRead, RequestError> {
     if !buffer.is_empty() {
-        if let Some(head) = parse_within_limits(&buffer, limits)? {
+        if let Some(head) = parse_within_limits(buffer, waiting.limits)? {
             return Ok(HeadRead::Complete(head));
         }
     }
@@ -244,9 +262,9 @@ pub(crate) fn read_request_head(
         let count = match waiting.read(stream, &mut block, buffer.is_empty())? {
             Arrived::Bytes(count) => count,
             Arrived::Nothing => return Ok(HeadRead::Nothing),
-            Arrived::Stalled => return Ok(HeadRead::Stalled(buffer)),
+            Arrived::Stalled => return Ok(HeadRead::Stalled(std::mem::take(buffer))),
         };
-        if let Some(head) = parse_received(&mut buffer, &block[..count], limits)? {
+        if let Some(head) = parse_received(buffer, &block[..count], waiting.limits)? {
             return Ok(HeadRead::Complete(head));
         }
         if Instant::now() >= waiting.deadline {
@@ -255,7 +273,8 @@ pub(crate) fn read_request_head(
     }
 }
 
-/// The head, if `received` completes it after what `buffer` holds.
+/// The head, if `received` completes it after what `buffer` holds; when it
+/// does not (more is needed, or an error), `buffer` then holds `received` too.
 ///
 /// Why two buffers: most heads arrive in one read, parsed in place from
 /// the read block; `buffer` collects the bytes only when more reads are needed.
@@ -265,11 +284,11 @@ fn parse_received(
     limits: &HeadLimits,
 ) -> Result<Option<RequestHead>, RequestError> {
     if buffer.is_empty() {
-        let head = parse_within_limits(received, limits)?;
-        if head.is_none() {
+        let parsed = parse_within_limits(received, limits);
+        if !matches!(parsed, Ok(Some(_))) {
             buffer.extend_from_slice(received);
         }
-        return Ok(head);
+        return parsed;
     }
     buffer.extend_from_slice(received);
     parse_within_limits(buffer, limits)

@@ -78,6 +78,7 @@
 //! | `http` (private) | `http.server` | reading the request head under limits, body framing, error pages, the access log; [`RequestError`] |
 //! | [`testing`] | Werkzeug's test client | run an application once, in-process or over a socket, and inspect the response |
 //! | [`trace`] | (new) | the protocol trace behind `wsgiref --trace` |
+//! | [`record`] | (new) | the request recording behind `wsgiref --record`, replayed by [`testing::replay`] |
 //! | [`static_files`] | (new; feature `static`, on by default) | serve a directory, alone or next to an application, for a dev server |
 //!
 //! Private modules below them: `date` (HTTP and log dates), `native`
@@ -90,6 +91,7 @@
 //! testing ─▶ simple_server ─▶ handlers ─▶ types ─▶ headers, input, native
 //!    │            │              │
 //!    └▶ validate  ├▶ http, pool  └▶ util ─▶ uri, native
+//!    └────────────┴▶ record ─▶ http, date, input
 //! ```
 //!
 //! ## Why blocking I/O
@@ -144,6 +146,7 @@ mod pool;
 pub mod python;
 #[cfg(feature = "python-package")]
 mod python_package;
+pub mod record;
 pub mod simple_server;
 #[cfg(feature = "static")]
 pub mod static_files;

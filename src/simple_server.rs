@@ -56,11 +56,12 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::http;
 use crate::pool::{self, JobQueue, Workers};
+use crate::record::Recorder;
 use crate::types::Application;
 
 mod apps;
@@ -120,6 +121,10 @@ struct ServerShared {
     /// `SERVER_NAME`, `GATEWAY_INTERFACE`, `SERVER_PORT`, `REMOTE_HOST`,
     /// `CONTENT_LENGTH`, `SCRIPT_NAME`: the same for every request.
     base_environ: BaseEnviron,
+    /// The address listened on (what a recorded request says it was sent to).
+    address: SocketAddr,
+    /// Where requests are recorded, once [`WsgiServer::set_recorder`] is called.
+    recorder: OnceLock<Recorder>,
 }
 
 /// Stop requests between `shutdown()` and `serve_forever()`.
@@ -238,6 +243,8 @@ impl WsgiServer {
                 application: Box::new(application),
                 config,
                 base_environ,
+                address,
+                recorder: OnceLock::new(),
             }),
             control: Arc::new(Control::default()),
         })
@@ -282,6 +289,25 @@ impl WsgiServer {
     /// Mirrors `socketserver.BaseServer.socket`.
     pub fn socket(&self) -> &TcpListener {
         &self.listener
+    }
+
+    /// Record every request this server answers from now on to
+    /// `recorder`'s file (see [`crate::record`]), refused requests
+    /// included; [`crate::testing::replay`] runs them again.
+    ///
+    /// A server records to one file: a second call changes nothing and
+    /// gives its recorder back as the `Err`. A write that fails stops the
+    /// recording with one warning; serving goes on.
+    ///
+    /// # Errors
+    ///
+    /// `recorder`, when a recorder was already set.
+    ///
+    /// # Example
+    ///
+    /// See [`Recorder`].
+    pub fn set_recorder(&self, recorder: Recorder) -> Result<(), Recorder> {
+        self.shared.recorder.set(recorder)
     }
 
     /// Handle one request on the calling thread, then return.

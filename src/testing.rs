@@ -26,6 +26,7 @@
 //! | streaming | `buffered=False`, `is_streamed` | `streaming_content` | [`TestResponse::is_streamed`], `TestResponse::chunks` (as framed) |
 //! | the request made | `response.request` | `response.request` | `TestResponse::request` |
 //! | the bytes on the wire | (none) | (none) | [`Wire`] from [`serve_once`] and [`TestClient::over_socket`] |
+//! | replay requests a dev server recorded | (none) | (none) | [`replay`], [`read_recording`], [`replay_request`] (`wsgiref --record FILE`; see [`crate::record`]) |
 //!
 //! # Example
 //!
@@ -74,11 +75,13 @@ use crate::validate::{Violation, validator};
 mod client;
 mod cookies;
 mod multipart;
+mod replay;
 mod request;
 mod response;
 pub use client::{ClientError, TestClient};
 pub use cookies::{Cookie, CookieJar};
 pub use multipart::Multipart;
+pub use replay::{ReplayError, Replayed, read_recording, replay, replay_request, replay_with_config};
 use request::Front;
 pub use request::TestRequest;
 use response::parse_response;

@@ -102,6 +102,9 @@ fn help_explains_every_option() {
         "hello",
         "echo",
         "--no-access-log",
+        "--record",
+        "--record-max-bytes",
+        "--record-secrets",
     ] {
         assert!(help.contains(option), "--help does not mention {option}");
     }
@@ -239,4 +242,129 @@ fn no_access_log_leaves_out_the_request_lines() {
     let mut log = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
     assert!(log.contains("\"GET / HTTP/1.1\" 200 13"), "{log}");
+}
+
+/// Start the binary with `args` and read its banner up to `Quit the
+/// server`: the address it listens on, and the banner's lines.
+fn start_with_banner(args: &[&str]) -> (Child, SocketAddr, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wsgiref");
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let last = line.starts_with("Quit the server");
+        lines.push(line);
+        if last {
+            break;
+        }
+    }
+    let port = lines[0].strip_prefix("Serving HTTP on 127.0.0.1 port ").unwrap();
+    let port: u16 = port.strip_suffix(" ...").unwrap().parse().unwrap();
+    (child, SocketAddr::from(([127, 0, 0, 1], port)), lines)
+}
+
+/// Everything the child wrote to stderr, once it is killed.
+fn kill_and_read_stderr(mut child: Child) -> String {
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    log
+}
+
+#[test]
+fn record_then_replay_from_the_command_line() {
+    let path = std::env::temp_dir().join(format!("wsgiref-cli-record-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let file = path.to_str().unwrap();
+    let (child, address, banner) = start_with_banner(&["--port", "0", "--app", "echo", "--record", file]);
+    assert!(
+        banner.contains(&format!("Recording requests to {file} (secrets redacted)")),
+        "{banner:?}"
+    );
+    let requests: [&[u8]; 2] = [
+        b"POST /e HTTP/1.1\r\nHost: x\r\nAuthorization: Basic dTpw\r\nContent-Length: 5\r\n\r\nhello",
+        b"GET /a\r\nb HTTP/1.1\r\nHost: x\r\n\r\n",
+    ];
+    let live: Vec<Vec<u8>> = requests.iter().map(|request| common::send(address, request)).collect();
+    kill_and_read_stderr(child);
+    let replayed = wsgiref::testing::replay(&path, &wsgiref::simple_server::echo_app).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(replayed.len(), 2);
+    for (live, replayed) in live.iter().zip(&replayed) {
+        let (live_head, live_body) = split_response(live);
+        assert_eq!(replayed.recorded.status, Some(status(&live_head)));
+        assert_eq!(
+            (replayed.response.status, &replayed.response.body),
+            (status(&live_head), &live_body)
+        );
+    }
+    assert_eq!(replayed[0].response.text(), "hello");
+    assert_eq!(
+        replayed[0].recorded.bytes,
+        b"POST /e HTTP/1.1\r\nHost: x\r\nAuthorization: <redacted>\r\nContent-Length: 5\r\n\r\nhello"
+    );
+    assert_eq!(replayed[1].recorded.bytes, requests[1]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_record_file_that_fails_warns_once_and_the_server_serves_on() {
+    let (child, address, _) = start_with_banner(&["--port", "0", "--app", "hello", "--record", "/dev/full"]);
+    for _ in 0..3 {
+        let (head, _) = split_response(&common::send(address, b"GET / HTTP/1.0\r\n\r\n"));
+        assert_eq!(status(&head), 200);
+    }
+    let log = kill_and_read_stderr(child);
+    assert_eq!(
+        log.matches("recording stopped: cannot write to /dev/full").count(),
+        1,
+        "{log}"
+    );
+}
+
+#[test]
+fn record_refuses_a_file_that_is_not_a_recording() {
+    let path = std::env::temp_dir().join(format!("wsgiref-cli-not-a-recording-{}.txt", std::process::id()));
+    std::fs::write(&path, "precious notes\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+        .args(["--port", "0", "--record", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let kept = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let message = String::from_utf8(output.stderr).unwrap();
+    assert!(message.starts_with("wsgiref: Cannot record to "), "{message}");
+    assert!(message.contains("not a wsgiref recording"), "{message}");
+    assert_eq!(kept, "precious notes\n");
+}
+
+#[test]
+fn record_max_bytes_cuts_each_request() {
+    let path = std::env::temp_dir().join(format!("wsgiref-cli-record-max-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let args = [
+        "--port",
+        "0",
+        "--app",
+        "hello",
+        "--record",
+        path.to_str().unwrap(),
+        "--record-max-bytes",
+        "20",
+    ];
+    let (child, address, _) = start_with_banner(&args);
+    let request = b"GET /a-long-enough-path HTTP/1.0\r\n\r\n";
+    common::send(address, request);
+    kill_and_read_stderr(child);
+    let recorded = wsgiref::testing::read_recording(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(recorded[0].bytes, request[..20]);
+    let note = format!("truncated: the first 20 of {} bytes (max_request_bytes)", request.len());
+    assert_eq!(recorded[0].notes, [note]);
 }

@@ -23,6 +23,8 @@
 //!   when run (`<!-- stdout: tutorial/python/NN_name.py -->`).
 //! - `<!-- tests: NN_name -->`: what `cargo test --example NN_name` prints;
 //!   the example's tests are compiled into this file and run with it.
+//! - `<!-- file: PATH -->`: what the file at PATH (from the crate root)
+//!   holds, exactly (a recording that an example's test replays).
 //! - `<!-- cgi: APP | [printf 'BODY' |] VAR=value ... PROGRAM -->`: what
 //!   APP prints on stdout as a CGI program run with those environment
 //!   variables and that stdin (PROGRAM is `cargo run --example NN_name` or
@@ -474,13 +476,19 @@ fn check_chapter(file: &str) {
                     fail(&fence, format!("`{marker}` printed something else: {message}"));
                 }
             }
+            ("text", "file") => {
+                let actual = read(&root().join(argument));
+                if fence.content != actual {
+                    fail(&fence, format!("differs from {argument}:\n{}", diff(&actual, &fence.content)));
+                }
+            }
             ("text", "tests") => {
                 let actual = cargo_test_output(argument);
                 if let Err(message) = matches(&fence.content, &actual) {
                     fail(&fence, format!("`{marker}`: {message}"));
                 }
             }
-            ("text", _) => fail(&fence, "output without a `<!-- response: APP | COMMAND -->` marker (or wire, trace, log, request, stdout, tests, cgi, cgi-server)".into()),
+            ("text", _) => fail(&fence, "output without a `<!-- response: APP | COMMAND -->` marker (or wire, trace, log, request, stdout, tests, file, cgi, cgi-server)".into()),
             ("console", _) => {
                 for example in mentioned_examples(&fence.content) {
                     if !root().join("examples").join(format!("{example}.rs")).exists() {

@@ -24,6 +24,8 @@ pub struct Banner<'a> {
     pub static_files: Option<(&'a Path, &'a str)>,
     /// Django's `STATIC_URL`, when its static files are served.
     pub django_static: Option<&'a str>,
+    /// `--record FILE`, and whether `--record-secrets` keeps secrets.
+    pub recording: Option<(&'a Path, bool)>,
 }
 
 impl Banner<'_> {
@@ -60,22 +62,41 @@ impl Banner<'_> {
             };
             writeln!(out, "Static files from {} at {}{at}", directory.display(), urls[0])?;
         }
-        if let Some(static_url) = self.django_static {
-            let url = match static_url.strip_prefix('/') {
-                Some(path) => format!("{}{path}", urls[0]),
-                None => static_url.to_string(),
-            };
-            writeln!(
-                out,
-                "Django's static files (through its finders, as runserver) at {url} (--no-django-static: off)"
-            )?;
-        }
+        self.write_django_static(out, &urls[0])?;
+        self.write_recording(out)?;
         writeln!(out, "Quit the server with CONTROL-C.")?;
         if self.colour {
             writeln!(out, "{BOLD_RED}{WARNING}{RESET}")
         } else {
             writeln!(out, "{WARNING}")
         }
+    }
+
+    /// Where Django's static files are served, when they are.
+    fn write_django_static(&self, out: &mut impl Write, base_url: &str) -> std::io::Result<()> {
+        let Some(static_url) = self.django_static else {
+            return Ok(());
+        };
+        let url = match static_url.strip_prefix('/') {
+            Some(path) => format!("{base_url}{path}"),
+            None => static_url.to_string(),
+        };
+        writeln!(
+            out,
+            "Django's static files (through its finders, as runserver) at {url} (--no-django-static: off)"
+        )
+    }
+
+    /// `Recording requests to FILE (secrets redacted)`, with `--record`.
+    fn write_recording(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let Some((file, keep_secrets)) = self.recording else {
+            return Ok(());
+        };
+        let secrets = match keep_secrets {
+            true => "secrets kept: --record-secrets",
+            false => "secrets redacted",
+        };
+        writeln!(out, "Recording requests to {} ({secrets})", file.display())
     }
 }
 
@@ -90,6 +111,7 @@ mod tests {
             colour: false,
             static_files: None,
             django_static: Some("/static/"),
+            recording: None,
         };
         let mut out = Vec::new();
         banner.write(&mut out, "127.0.0.1:8000".parse().unwrap()).unwrap();
@@ -109,6 +131,7 @@ mod tests {
             colour: false,
             static_files: Some((Path::new("public"), "/static")),
             django_static: None,
+            recording: Some((Path::new("requests.txt"), false)),
         };
         let mut out = Vec::new();
         banner
@@ -117,7 +140,7 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             format!(
-                "Serving HTTP on 127.0.0.1 port 8000 ...\nRunning on http://127.0.0.1:8000/\nStatic files from public at http://127.0.0.1:8000/static/\nQuit the server with CONTROL-C.\n{WARNING}\n"
+                "Serving HTTP on 127.0.0.1 port 8000 ...\nRunning on http://127.0.0.1:8000/\nStatic files from public at http://127.0.0.1:8000/static/\nRecording requests to requests.txt (secrets redacted)\nQuit the server with CONTROL-C.\n{WARNING}\n"
             )
         );
     }
@@ -129,6 +152,7 @@ mod tests {
             colour: true,
             static_files: None,
             django_static: None,
+            recording: Some((Path::new("requests.txt"), true)),
         };
         let mut out = Vec::new();
         banner.write(&mut out, SocketAddr::from(([0, 0, 0, 0], 80))).unwrap();

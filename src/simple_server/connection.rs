@@ -13,8 +13,9 @@ use super::environ::get_environ;
 use super::waiting_room::{Parked, WaitingRoom};
 use super::{SERVER_SOFTWARE, ServerConfig, ServerShared};
 use crate::handlers::SimpleHandler;
-use crate::http::{self, BodyFraming, HeadRead, HeadSoFar, RequestError, RequestHead};
+use crate::http::{self, BodyFraming, HeadRead, HeadSoFar, RefusedHead, RequestError, RequestHead};
 use crate::input::Input;
+use crate::record::BodyCapture;
 use crate::trace::{self, Trace};
 use crate::types::Environ;
 
@@ -90,8 +91,7 @@ fn serve(shared: &ServerShared, parked: Parked, stopping: &AtomicBool, room: Opt
         }
         (read, _) => read,
     };
-    let client = client_address.ip().to_string();
-    match checked_request(&shared.config, &stream, &client, read) {
+    match checked_request(shared, &stream, client_address, read) {
         Ok((head, framing)) => {
             respond(shared, stream, client_address, head, framing);
             Handled::Request
@@ -101,40 +101,57 @@ fn serve(shared: &ServerShared, parked: Parked, stopping: &AtomicBool, room: Opt
 }
 
 /// Check the request head that was read. A request the server refuses is
-/// answered and logged here; the `Err` says whether there was one.
+/// answered, logged and recorded here; the `Err` says whether there was one.
 fn checked_request(
-    config: &ServerConfig,
+    shared: &ServerShared,
     stream: &TcpStream,
-    client: &str,
-    read: Result<HeadRead, RequestError>,
+    client_address: SocketAddr,
+    read: Result<HeadRead, RefusedHead>,
 ) -> Result<(RequestHead, BodyFraming), Handled> {
     let head = match read {
         Ok(HeadRead::Complete(head)) => head,
         Ok(HeadRead::Nothing | HeadRead::Stalled(_)) => {
+            let client = client_address.ip();
             log::debug!(target: super::LOG_TARGET, "{client} closed the connection without sending a request");
             return Err(Handled::NothingSent);
         }
-        Err(RequestError::Io(error)) => {
-            log::debug!(target: super::LOG_TARGET, "{client}: connection failed while reading the request: {error}");
-            return Err(Handled::Request);
+        Err(refused) => return Err(refuse_head(shared, stream, client_address, refused)),
+    };
+    match http::check_request(&head, shared.config.max_body_bytes) {
+        Ok(framing) => Ok((head, framing)),
+        Err(error) => {
+            let received = [head.raw.as_slice(), &head.leftover].concat();
+            reject(
+                shared,
+                stream,
+                client_address,
+                (&head.request_line(), &received),
+                &error,
+            );
+            Err(Handled::Request)
         }
-        Err(RequestError::TlsHandshake) => {
+    }
+}
+
+/// Answer (or not) a head that could not be read, and say whether it
+/// counts as a request.
+fn refuse_head(shared: &ServerShared, stream: &TcpStream, client_address: SocketAddr, refused: RefusedHead) -> Handled {
+    let client = &client_address.ip().to_string();
+    match refused.error {
+        RequestError::Io(error) => {
+            log::debug!(target: super::LOG_TARGET, "{client}: connection failed while reading the request: {error}");
+            Handled::Request
+        }
+        RequestError::TlsHandshake => {
             // A browser speaking HTTPS waits for a ServerHello that no HTTP
             // answer can be: close without a byte, and say why (rate-limited).
             // Not an HTTP request, so `handle_request` keeps waiting for one.
             http::log_https_probe(client);
-            return Err(Handled::NothingSent);
+            Handled::NothingSent
         }
-        Err(error) => {
-            reject(stream, client, "", &error, config);
-            return Err(Handled::Request);
-        }
-    };
-    match http::check_request(&head, config.max_body_bytes) {
-        Ok(framing) => Ok((head, framing)),
-        Err(error) => {
-            reject(stream, client, &head.request_line(), &error, config);
-            Err(Handled::Request)
+        error => {
+            reject(shared, stream, client_address, ("", &refused.received), &error);
+            Handled::Request
         }
     }
 }
@@ -153,7 +170,8 @@ fn respond(
     let request_line = head.request_line();
     let body_expected = framing != BodyFraming::Length(0) || !head.leftover.is_empty();
     let trace = new_trace(config, client_address, &head);
-    let environ = match request_environ(shared, &stream, &client, head, framing) {
+    let capture = shared.recorder.get().map(|recorder| recorder.start(&head.raw));
+    let environ = match request_environ(shared, &stream, &client, head, framing, capture.as_ref()) {
         Ok(environ) => environ,
         Err(error) => {
             log::warn!(target: super::LOG_TARGET, "{client}: could not set up the request: {error}");
@@ -168,6 +186,9 @@ fn respond(
     let cut_off = summary.headers_sent && !summary.complete;
     let status = summary.status.unwrap_or(500);
     http::log_request(&client, &request_line, status, Some(summary.bytes_sent), !cut_off);
+    if let (Some(recorder), Some(capture)) = (shared.recorder.get(), capture) {
+        recorder.finish(capture, (client_address, shared.address), status, Some(framing));
+    }
     if let Some(stream) = handler.into_output() {
         // Why a reset: a cut body that its framing cannot show (not chunked).
         match cut_off && !summary.chunked {
@@ -227,34 +248,53 @@ fn close_connection(stream: &TcpStream, body_expected: bool, config: &ServerConf
 }
 
 /// The environ for a request read off `stream`, with `wsgi.input` reading
-/// the rest of the body from it.
+/// the rest of the body from it (and, when recording, into `capture`).
 fn request_environ(
     shared: &ServerShared,
     stream: &TcpStream,
     client: &str,
     mut head: RequestHead,
     framing: BodyFraming,
+    capture: Option<&BodyCapture>,
 ) -> io::Result<Environ> {
     let mut environ = get_environ(&head, &shared.base_environ, client);
     let leftover = std::mem::take(&mut head.leftover);
-    environ.input = make_input(stream, leftover, framing, &shared.config)?;
+    if let Some(capture) = capture {
+        capture.push(&leftover);
+    }
+    environ.input = make_input(stream, leftover, framing, &shared.config, capture)?;
     environ.input_terminated = framing == BodyFraming::Chunked;
     Ok(environ)
 }
 
 /// `wsgi.input`: the bytes already read after the head, then the socket,
-/// framed by `Content-Length` or chunked coding.
-fn make_input(stream: &TcpStream, leftover: Vec<u8>, framing: BodyFraming, config: &ServerConfig) -> io::Result<Input> {
+/// framed by `Content-Length` or chunked coding; what it reads from the
+/// socket is copied to `capture` too.
+fn make_input(
+    stream: &TcpStream,
+    leftover: Vec<u8>,
+    framing: BodyFraming,
+    config: &ServerConfig,
+    capture: Option<&BodyCapture>,
+) -> io::Result<Input> {
     if framing == BodyFraming::Length(0) {
         return Ok(Input::empty());
     }
     let socket = stream.try_clone()?;
     socket.set_read_timeout(Some(socket_timeout(config.read_timeout)))?;
-    let reader = io::Cursor::new(leftover).chain(socket);
-    Ok(match framing {
+    let leftover = io::Cursor::new(leftover);
+    Ok(match capture {
+        Some(capture) => framed_input(leftover.chain(capture.tee(socket)), framing, config),
+        None => framed_input(leftover.chain(socket), framing, config),
+    })
+}
+
+/// `reader`'s body as `wsgi.input`, framed as the head says.
+fn framed_input(reader: impl Read + 'static, framing: BodyFraming, config: &ServerConfig) -> Input {
+    match framing {
         BodyFraming::Length(length) => Input::with_length(reader, length),
         BodyFraming::Chunked => Input::chunked(reader).with_max_body_bytes(config.max_body_bytes),
-    })
+    }
 }
 
 /// Whether the client sent bytes we have not read (such as a pipelined
@@ -318,12 +358,24 @@ fn socket_timeout(limit: Duration) -> Duration {
     limit.max(Duration::from_millis(1))
 }
 
-/// Answer a request the server refuses, log why, and close.
-fn reject(stream: &TcpStream, client: &str, request_line: &str, error: &RequestError, config: &ServerConfig) {
+/// Answer a request the server refuses, log why, record it (`received`:
+/// the bytes read), and close.
+fn reject(
+    shared: &ServerShared,
+    stream: &TcpStream,
+    client_address: SocketAddr,
+    (request_line, received): (&str, &[u8]),
+    error: &RequestError,
+) {
+    let client = client_address.ip().to_string();
     log::warn!(target: super::LOG_TARGET, "{client}: {error}");
     let size = http::write_error_response(&mut &*stream, error, SERVER_SOFTWARE).ok();
-    http::log_request(client, request_line, error.status(), size, true);
-    finish_connection(stream, config);
+    http::log_request(&client, request_line, error.status(), size, true);
+    if let Some(recorder) = shared.recorder.get() {
+        let capture = recorder.start(received);
+        recorder.finish(capture, (client_address, shared.address), error.status(), None);
+    }
+    finish_connection(stream, &shared.config);
 }
 
 /// Half-close, then read and discard what the client still sends (bounded),

@@ -23,6 +23,11 @@ impl TestServer {
 
     pub fn start_with_config(app: impl Application + 'static, config: ServerConfig) -> TestServer {
         let server = WsgiServer::with_config("127.0.0.1", 0, app, config).expect("bind 127.0.0.1:0");
+        TestServer::from_server(server)
+    }
+
+    /// Run `serve_forever` on a server made (and set up) by the test.
+    pub fn from_server(server: WsgiServer) -> TestServer {
         let address = server.server_address();
         let shutdown = server.shutdown_handle();
         let thread = std::thread::spawn(move || server.serve_forever());
