@@ -27,6 +27,7 @@
 //!   through [`testing::run`](crate::testing::run), no socket.
 
 use std::ffi::OsString;
+use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
@@ -114,6 +115,9 @@ fn application_name(application: &Bound<'_, PyAny>) -> String {
             .unwrap_or_default(),
     }
 }
+
+/// Longest time between two checks for signals (Ctrl-C) while serving.
+const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 
 /// `wsgiref_rs._native.Server`: a bound, listening [`WsgiServer`] for the
 /// Python `WSGIServer` class. The GIL is released while it waits or
@@ -209,7 +213,7 @@ impl Server {
                 let _ = done.send(server.serve_forever());
             })
             .map_err(|error| PyOSError::new_err(format!("cannot start the server thread: {error}")))?;
-        let interval = Duration::from_secs_f64(poll_interval.clamp(0.001, 0.1));
+        let interval = Duration::from_secs_f64(poll_interval.clamp(0.001, SIGNAL_CHECK_INTERVAL.as_secs_f64()));
         loop {
             // The receiver goes into the GIL-free closure and comes back:
             // pyo3 lets only `Send` values cross, and `&Receiver` is not.
@@ -223,13 +227,7 @@ impl Server {
                 Err(RecvTimeoutError::Timeout) => {}
             }
             if let Err(raised) = py.check_signals() {
-                // As CPython's serve_forever: the exception ends it. Requests
-                // in flight get the grace period first.
-                py.detach(move || {
-                    self.stopper.shutdown();
-                    let _ = finished.recv();
-                });
-                return Err(raised);
+                return Err(self.stop_after_signal(py, finished, raised));
             }
         }
     }
@@ -253,6 +251,29 @@ impl Server {
 }
 
 impl Server {
+    /// After a signal's exception (`raised`, Ctrl-C's `KeyboardInterrupt`)
+    /// in `serve_forever`: stop accepting, let requests in flight finish
+    /// (up to `shutdown_grace`), and return the exception, as CPython's
+    /// `serve_forever` lets it out. A second exception meanwhile (Ctrl-C
+    /// again) is returned at once, the requests in flight left to finish
+    /// on the server's threads, as the command's second Ctrl-C quits.
+    fn stop_after_signal(&self, py: Python<'_>, mut finished: mpsc::Receiver<io::Result<()>>, raised: PyErr) -> PyErr {
+        let stopper = self.stopper.clone();
+        // shutdown() waits for the server to stop: on a thread of its own,
+        // so that this one can keep checking for signals.
+        std::thread::spawn(move || stopper.shutdown());
+        loop {
+            let (received, receiver) = py.detach(move || (finished.recv_timeout(SIGNAL_CHECK_INTERVAL), finished));
+            finished = receiver;
+            if !matches!(received, Err(RecvTimeoutError::Timeout)) {
+                return raised;
+            }
+            if let Err(again) = py.check_signals() {
+                return again;
+            }
+        }
+    }
+
     fn server(&self) -> PyResult<Arc<WsgiServer>> {
         let server = self.server.read().unwrap_or_else(|error| error.into_inner());
         server

@@ -333,3 +333,46 @@ def test_ctrl_c_raises_keyboard_interrupt_out_of_serve_forever_and_frees_the_por
     assert time.monotonic() - started < 3
     assert out.splitlines() == ["KeyboardInterrupt", "bound again"], err
     assert child.returncode == 0, err
+
+
+STREAM_SCRIPT = textwrap.dedent(
+    """
+    import time, wsgiref_rs
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        for _ in range(600):
+            yield b"tick\\n"
+            time.sleep(0.1)
+
+    httpd = wsgiref_rs.make_server("127.0.0.1", 0, app, shutdown_grace=30)
+    print(httpd.server_port, flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        print("KeyboardInterrupt", flush=True)
+    """
+)
+
+
+def test_a_second_ctrl_c_does_not_wait_for_requests_in_flight():
+    """The first Ctrl-C stops accepting and waits for a streaming response
+    (up to shutdown_grace, 30 s here); the second raises at once."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", STREAM_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        port = int(child.stdout.readline())
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as held:
+            held.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            assert b"tick" in held.recv(4096)
+            child.send_signal(signal.SIGINT)
+            time.sleep(0.5)
+            assert child.poll() is None, "the first Ctrl-C waits for the stream"
+            started = time.monotonic()
+            child.send_signal(signal.SIGINT)
+            out, err = child.communicate(timeout=10)
+    finally:
+        child.kill()
+    assert time.monotonic() - started < 2
+    assert out.splitlines() == ["KeyboardInterrupt"], err
