@@ -483,7 +483,10 @@ fn cpu_model() -> String {
 /// and Django project), each under four servers: ours (`wsgiref --python`),
 /// granian (1 worker), gunicorn (1 sync worker) and CPython's wsgiref, at
 /// 16 clients, connection per request, with the access log off in every
-/// server. The four servers of a workload run side by side and take turns
+/// server. When the Python package is installed in `target/package-venv`
+/// (`.ci/python-package` makes it), a fifth server, "ours (pip)", is
+/// `python -m wsgiref_rs`: the same server loaded into that interpreter
+/// as an extension module, which must be as fast as the embedding binary. The four servers of a workload run side by side and take turns
 /// (ours, granian, gunicorn, CPython, then again), so that a slow moment of
 /// the machine does not favour one of them; each row is the median of its
 /// runs. Flask, Django, granian and gunicorn come from the tests' cached
@@ -500,6 +503,28 @@ mod python {
     const PYTHON_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
     const DJANGO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/django_project");
     const SERVERS: [&str; 4] = ["ours", "granian", "gunicorn", "CPython"];
+    /// The row of the Python package (`python -m wsgiref_rs`).
+    const PACKAGE: &str = "ours (pip)";
+    /// The virtual environment `.ci/python-package` installs the package into.
+    const PACKAGE_VENV: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/package-venv");
+
+    /// The servers to compare: [`SERVERS`], and [`PACKAGE`] when the
+    /// package is installed (else a line says how to add it).
+    fn servers() -> Vec<&'static str> {
+        let mut servers = SERVERS.to_vec();
+        let python = Path::new(PACKAGE_VENV).join("bin/python");
+        let installed = Command::new(&python)
+            .args(["-c", "import wsgiref_rs._native"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if installed {
+            servers.push(PACKAGE);
+        } else {
+            println!("(no \"{PACKAGE}\" rows: run .ci/python-package to install the package in target/package-venv)");
+        }
+        servers
+    }
 
     /// A Python workload: the wrk side, and where the application lives.
     struct PythonWorkload {
@@ -559,6 +584,13 @@ mod python {
                 }
                 Server::start(&mut command, log)
             }
+            PACKAGE => Server::start(
+                Command::new(Path::new(PACKAGE_VENV).join("bin/python"))
+                    .args(["-m", "wsgiref_rs", spec, "--pythonpath", workload.dir, "--port", "0"])
+                    .arg("--no-access-log")
+                    .env_remove("VIRTUAL_ENV"),
+                log,
+            ),
             "CPython" => Server::start(
                 Command::new(python)
                     .arg(Path::new(PYTHON_DIR).join("cpython_server.py"))
@@ -611,10 +643,11 @@ mod python {
             return;
         }
         venv::python_venv(); // made before any clock runs
+        let names = servers();
         for workload in chosen {
-            let servers: Vec<Server> = SERVERS.iter().map(|which| start(which, workload, log_dir)).collect();
+            let servers: Vec<Server> = names.iter().map(|which| start(which, workload, log_dir)).collect();
             std::thread::sleep(Duration::from_millis(500));
-            let mut measures: Vec<Vec<Measure>> = vec![Vec::new(); SERVERS.len()];
+            let mut measures: Vec<Vec<Measure>> = vec![Vec::new(); names.len()];
             for _ in 0..runs {
                 for (server, runs) in servers.iter().zip(&mut measures) {
                     runs.push(run_wrk_on(server, &workload.load, seconds, None));
@@ -635,9 +668,18 @@ mod python {
             let ours = medians[0].requests_per_second;
             let ratio = |other: &Measure| ours / other.requests_per_second.max(f64::MIN_POSITIVE);
             let cpython = &medians[3];
-            for (which, measure) in SERVERS.iter().zip(&medians) {
-                let shown = (*which == "ours").then(|| ratio(cpython));
+            for (which, measure) in names.iter().zip(&medians) {
+                let shown = matches!(*which, "ours" | PACKAGE)
+                    .then(|| measure.requests_per_second / cpython.requests_per_second.max(f64::MIN_POSITIVE));
                 print_row(&workload.load, which, measure, shown);
+            }
+            if let Some(package) = medians.get(4) {
+                println!(
+                    "{}, 16 clients: ours (pip)/ours {:.2}x, ours (pip)/granian {:.2}x",
+                    workload.load.name,
+                    package.requests_per_second / ours.max(f64::MIN_POSITIVE),
+                    package.requests_per_second / medians[1].requests_per_second.max(f64::MIN_POSITIVE),
+                );
             }
             println!(
                 "{}, 16 clients: ours/granian {:.2}x, ours/gunicorn {:.2}x, ours/CPython {:.2}x; CPU us per request: ours {:.0}, granian {:.0}",
