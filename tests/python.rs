@@ -1151,6 +1151,57 @@ fn the_development_error_page_shows_the_traceback_on_loopback() {
 }
 
 #[test]
+fn a_flask_view_that_raises_shows_on_the_error_page_with_no_flag() {
+    // Issue 17: Flask answers a view's exception with its own generic 500
+    // page unless PROPAGATE_EXCEPTIONS is true (its default, None, means
+    // "in debug mode"). With the error page on (a loopback address), the
+    // command sets it on a Flask app that leaves it None: the page shows
+    // the exception, escaped, with the traceback, and the terminal shows
+    // the traceback once.
+    let venv = Some(venv::python_venv());
+    let server = ServerProcess::ours("flask_app:app", PYTHON_DIR, venv);
+    let page = boom_error_page(&server.request(&get("/boom")));
+    assert!(page.contains("in helper_that_fails"), "{page}");
+    // Flask's own answers that are not uncaught exceptions stay its own.
+    assert_eq!(server.request(&get("/no-such-page")).status, "404 NOT FOUND");
+    assert_eq!(server.request(&get("/")).text(), "Hello from Flask\n");
+    let log = server.stderr();
+    assert_eq!(log.matches("Traceback (most recent call last):").count(), 1, "{log}");
+    let raised = |log: &str| {
+        log.lines()
+            .filter(|line| *line == "ValueError: <b>boom</b> & more")
+            .count()
+    };
+    assert_eq!(raised(&log), 1, "{log}");
+    // --no-debug-page: Flask's own page (and its own log of the error).
+    let mut command = our_command("flask_app:app", PYTHON_DIR, venv);
+    command.arg("--no-debug-page");
+    let plain = ServerProcess::start(command, "ours --no-debug-page");
+    let response = plain.request(&get("/boom"));
+    assert_eq!(response.status, "500 INTERNAL SERVER ERROR");
+    assert!(
+        response.text().contains("<h1>Internal Server Error</h1>"),
+        "{}",
+        response.text()
+    );
+    assert!(
+        plain.stderr().contains("Exception on /boom [GET]"),
+        "{}",
+        plain.stderr()
+    );
+    assert_eq!(raised(&plain.stderr()), 1, "{}", plain.stderr());
+    // An application that sets PROPAGATE_EXCEPTIONS itself is left alone.
+    let own = ServerProcess::ours("flask_app:keeps_its_own", PYTHON_DIR, venv);
+    let response = own.request(&get("/boom"));
+    assert_eq!(response.status, "500 INTERNAL SERVER ERROR");
+    assert!(
+        response.text().contains("<h1>Internal Server Error</h1>"),
+        "{}",
+        response.text()
+    );
+}
+
+#[test]
 fn wsgi_errors_reaches_the_terminal_as_the_application_wrote_it() {
     // No `[ERROR wsgi.errors]` before each line: a traceback an application
     // writes there can be read and pasted as it is.

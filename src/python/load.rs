@@ -168,6 +168,13 @@ impl PythonApplication {
             template: Mutex::new(None),
         })
     }
+
+    /// The Python callable served (after [`serve_django_static`](Self::serve_django_static),
+    /// the handler that wraps it): for the command to look at what framework
+    /// it is.
+    pub(crate) fn callable<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.callable.bind(py).clone()
+    }
 }
 
 /// `sys.path` and the virtual environment set up as the support module's
