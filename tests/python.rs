@@ -350,11 +350,57 @@ fn a_bare_module_means_application_then_app() {
         serve_once(load("hello_app", Path::new(PYTHON_DIR)).unwrap(), &get("/")).text(),
         "Hello world!\n"
     );
-    let error = load("bare_apps", Path::new(PYTHON_DIR)).unwrap_err().to_string();
+    // No factory either (cpython_server.py has only its `load` function).
+    let error = load("cpython_server", Path::new(PYTHON_DIR)).unwrap_err().to_string();
     assert_eq!(
         error,
-        "module \"bare_apps\" has neither \"application\" nor \"app\": name the callable, as bare_apps:NAME"
+        "module \"cpython_server\" has neither \"application\" nor \"app\": name the callable, as cpython_server:NAME"
     );
+}
+
+#[test]
+fn an_application_factory_named_without_its_call_is_refused_with_a_hint() {
+    // Issue 17: `--python app:create_app` started, then every request
+    // failed with "create_app() takes 0 positional arguments but 2 were
+    // given"; `--python app` said only "name the callable".
+    let refused = |spec: &str| load_error_from_the_command(spec, Path::new(PYTHON_DIR), None);
+    assert_eq!(
+        refused("factory_app:create_app"),
+        "wsgiref: --python factory_app:create_app: \"factory_app:create_app\" takes no (environ, start_response): if it is an application factory, call it: factory_app:create_app()\n"
+    );
+    assert_eq!(
+        refused("factory_app"),
+        "wsgiref: --python factory_app: module \"factory_app\" has neither \"application\" nor \"app\": it has create_app(): use factory_app:create_app()\n"
+    );
+    assert_eq!(
+        refused("bare_apps"),
+        "wsgiref: --python bare_apps: module \"bare_apps\" has neither \"application\" nor \"app\": it has make_app(): use bare_apps:make_app()\n"
+    );
+    assert_eq!(
+        refused("bare_apps:failing_factory"),
+        "wsgiref: --python bare_apps:failing_factory: \"bare_apps:failing_factory\" takes no (environ, start_response): if it is an application factory, call it: bare_apps:failing_factory()\n"
+    );
+    // As the hint says:
+    let server = ServerProcess::ours("factory_app:create_app()", PYTHON_DIR, None);
+    assert_eq!(server.request(&get("/")).text(), "made by create_app()\n");
+    // Callables that take (environ, start_response) in other shapes are
+    // served: a class, an instance with __call__, *args, a partial, a
+    // functools.wraps decorator around a one-argument view.
+    let dir = Path::new(PYTHON_DIR);
+    for (name, body) in [
+        ("AppClass", "class"),
+        ("instance", "instance"),
+        ("star_args", "star args"),
+        ("partial", "partial"),
+        ("decorated", "decorated /x"),
+    ] {
+        let app = load(&format!("bare_apps:{name}"), dir).unwrap_or_else(|error| panic!("{name}: {error}"));
+        assert_eq!(serve_once(app, &get("/x")).text(), body, "{name}");
+    }
+    // A builtin without a signature: Python cannot tell, so it is let through.
+    assert!(load("bare_apps:no_signature", dir).is_ok());
+    // Django's handler (an instance whose __call__ takes the two) loads: see
+    // django_project_matches_cpython.
 }
 
 #[test]
@@ -383,11 +429,25 @@ fn factories_are_called_once_with_literal_arguments() {
     );
 }
 
-/// The command's error for `spec`, with `VIRTUAL_ENV` as given.
+/// The command's error for `spec`, with `VIRTUAL_ENV` as given. A
+/// command that starts serving instead fails the test (after 30 s) rather
+/// than hanging it.
 fn load_error_from_the_command(spec: &str, pythonpath: &Path, virtual_env: Option<&Path>) -> String {
-    let output = our_command(spec, pythonpath.to_str().unwrap(), virtual_env)
-        .output()
+    let mut child = our_command(spec, pythonpath.to_str().unwrap(), virtual_env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{spec}: the command started instead of refusing the application");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(2), "{spec}");
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
