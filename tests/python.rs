@@ -312,6 +312,61 @@ fn runs_the_same_python_as_python3() {
 }
 
 #[test]
+fn the_test_venvs_scripts_run_after_the_rename() {
+    // tests/python/venv.rs builds the venv in a temporary folder and renames
+    // it into place; its console scripts named the temporary folder and
+    // could not run (`target/python-venv/bin/flask`: no such file). The
+    // same steps on a throwaway venv (the shared one is left alone).
+    let root = std::env::temp_dir().join(format!("wsgiref-venv-scripts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let building = root.join("python-venv.tmp-1-2");
+    let venv = root.join("python-venv");
+    let made = Command::new(venv::base_python())
+        .args(["-m", "venv"])
+        .arg(&building)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // The form pip writes for a path too long for a `#!` line.
+    let long_form = format!(
+        "#!/bin/sh\n'''exec' \"{}/bin/python\" \"$0\" \"$@\"\n' '''\nimport sys\nprint(sys.prefix)\n",
+        building.display()
+    );
+    std::fs::write(building.join("bin/long-form"), long_form).unwrap();
+    let chmod = Command::new("chmod")
+        .arg("+x")
+        .arg(building.join("bin/long-form"))
+        .status();
+    assert!(chmod.unwrap().success());
+    venv::point_scripts_at(&building, &venv);
+    std::fs::rename(&building, &venv).unwrap();
+    let run = |script: &str, args: &[&str]| {
+        let output = Command::new(venv.join("bin").join(script))
+            .args(args)
+            .output()
+            .unwrap_or_else(|error| panic!("run bin/{script}: {error}"));
+        assert!(output.status.success(), "bin/{script}: {output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let pip = run("pip", &["--version"]);
+    assert!(pip.contains(&format!("from {}/lib/", venv.display())), "{pip}");
+    assert_eq!(run("long-form", &[]), format!("{}\n", venv.display()));
+    let activate = std::fs::read_to_string(venv.join("bin/activate")).unwrap();
+    assert!(
+        activate.contains(&format!("VIRTUAL_ENV=\"{}\"", venv.display())),
+        "{activate}"
+    );
+    // The links to the base interpreter stay links.
+    assert!(
+        std::fs::symlink_metadata(venv.join("bin/python"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
 fn load_errors_say_what_is_wrong() {
     let dir = Path::new(PYTHON_DIR);
     let cases: [(&str, &str); 6] = [
