@@ -391,15 +391,8 @@ fn python_application(args: &Args) -> Result<(Box<dyn Application>, Option<Strin
             .map_err(|error| format!("--python {spec}: {error}"))?,
         false => None,
     };
-    // Django with DEBUG off, or Flask: its views' errors on our error page.
-    if debug_page(args) {
-        match frameworks::propagate_exceptions(&app) {
-            Ok(Some(framework)) => log::debug!("{framework} lets its views' exceptions reach the error page"),
-            Ok(None) => {}
-            Err(error) => log::warn!("the framework's errors will show as its own 500 page: {error}"),
-        }
-    }
-    Ok((Box::new(app), static_url))
+    // Django and Flask: their views' errors on our error page; Django's URLconf imported now.
+    Ok((frameworks::prepare(app, debug_page(args)), static_url))
 }
 
 /// The workers a Python application starts with: see

@@ -1402,35 +1402,76 @@ fn a_django_view_that_raises_with_debug_off_shows_on_the_error_page() {
 }
 
 #[test]
-fn a_syntax_error_in_a_django_view_prints_one_traceback_per_request() {
-    // Django imports the views at the first request. With the error page
-    // on (a loopback address), the SyntaxError leaves Django at once (see
-    // the test above): one traceback a request. With --no-debug-page and
-    // DEBUG off, it escapes while Django looks for its own 500 view too: a
-    // chain of exceptions. Either way the terminal gets it once per
-    // request, as Python prints it (the issue saw ~550 lines a request).
+fn a_django_urlconf_that_cannot_be_imported_is_told_once_at_start() {
+    // Issue 17: a SyntaxError in views.py (imported by the URLconf) made
+    // Django print a chain of tracebacks at every request (~550 lines with
+    // DEBUG = True). As runserver, the command imports the URLconf at start
+    // and prints the error once; each request gets the error page of that
+    // error (one access line), and the import is tried again each time, so
+    // the fix is served without a restart.
     let project = django_project_copy("syntax", "\ndef broken(:\n", "");
-    // Django 5.2's chain has three exceptions (the import, then two while
-    // handling it), each printed once: three "Traceback" headers a request.
-    for (flags, tracebacks_a_request) in [(&[][..], 1), (&["--no-debug-page"][..], 3)] {
-        let mut command = our_command(
-            "mysite.wsgi:application",
-            project.to_str().unwrap(),
-            Some(venv::python_venv()),
+    let settings = project.join("mysite/settings.py");
+    let debug_on = std::fs::read_to_string(&settings).unwrap() + "\nDEBUG = True\n";
+    std::fs::write(&settings, debug_on).unwrap();
+    let folder = project.to_str().unwrap();
+    let server = ServerProcess::ours("mysite.wsgi:application", folder, Some(venv::python_venv()));
+    let tracebacks = |log: &str| log.matches("Traceback (most recent call last):").count();
+    let at_start = server.stderr();
+    assert_eq!(tracebacks(&at_start), 1, "{at_start}");
+    assert!(
+        at_start.contains("importing Django's URLconf raised SyntaxError: invalid syntax (views.py, line "),
+        "{at_start}"
+    );
+    assert!(at_start.contains("mysite/views.py\", line "), "{at_start}");
+    for _ in 0..3 {
+        let response = server.request(&get("/"));
+        assert_eq!(response.status, "500 Internal Server Error");
+        assert_eq!(response.header("content-type"), Some("text/html; charset=utf-8"));
+        let page = response.text();
+        assert!(
+            page.contains("<h2>importing Django&#x27;s URLconf raised SyntaxError: invalid syntax (views.py, line "),
+            "{page}"
         );
-        command.args(flags);
-        let server = ServerProcess::start(command, &format!("ours {flags:?}"));
-        for _ in 0..2 {
-            assert_eq!(server.request(&get("/")).status, "500 Internal Server Error");
-        }
-        let log = server.stderr();
-        let errors = log
-            .matches("error in the application: the application raised SyntaxError")
-            .count();
-        assert_eq!(errors, 2, "{flags:?}: {log}");
-        let tracebacks = log.matches("Traceback (most recent call last):").count();
-        assert_eq!(tracebacks, 2 * tracebacks_a_request, "{flags:?}: {log}");
-        assert!(log.lines().count() < 2 * 200, "{} lines:\n{log}", log.lines().count());
+        assert!(page.contains("def broken(:"), "{page}");
     }
+    let log = server.stderr();
+    assert_eq!(tracebacks(&log), 1, "{log}");
+    assert_eq!(log.matches("\"GET / HTTP/1.1\" 500 ").count(), 3, "{log}");
+    assert!(log.lines().count() < 60, "{} lines:\n{log}", log.lines().count());
+    // Fixed (no restart, no --reload): Django answers.
+    std::fs::copy(
+        Path::new(DJANGO_DIR).join("mysite/views.py"),
+        project.join("mysite/views.py"),
+    )
+    .unwrap();
+    assert_eq!(server.request(&get("/")).text(), "Hello from Django\n");
+    assert!(
+        server.stderr().contains("Django's URLconf imports now"),
+        "{}",
+        server.stderr()
+    );
+    drop(server);
+    // --no-debug-page (and the project's DEBUG = False): the plain 500.
+    let project = django_project_copy("syntax-plain", "\ndef broken(:\n", "");
+    let mut command = our_command(
+        "mysite.wsgi:application",
+        project.to_str().unwrap(),
+        Some(venv::python_venv()),
+    );
+    command.arg("--no-debug-page");
+    let plain = ServerProcess::start(command, "ours --no-debug-page");
+    for _ in 0..2 {
+        let response = plain.request(&get("/"));
+        assert_eq!(
+            (response.status.as_str(), response.text().as_str()),
+            (
+                "500 Internal Server Error",
+                "A server error occurred.  Please contact the administrator."
+            )
+        );
+    }
+    assert_eq!(tracebacks(&plain.stderr()), 1, "{}", plain.stderr());
+    drop(plain);
     let _ = std::fs::remove_dir_all(&project);
+    let _ = std::fs::remove_dir_all(project.with_file_name(format!("wsgiref-django-syntax-{}", std::process::id())));
 }

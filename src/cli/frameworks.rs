@@ -40,7 +40,25 @@
 
 use pyo3::prelude::*;
 
+use crate::Application;
 use crate::python::PythonApplication;
+
+mod urlconf;
+
+/// What the command does to a loaded Python application for its
+/// framework: with the error page on, let its views' exceptions through
+/// ([`propagate_exceptions`]); for a Django project, import its URLconf at
+/// start, as runserver does (see `src/cli/frameworks/urlconf.rs`).
+pub fn prepare(application: PythonApplication, debug_page: bool) -> Box<dyn Application> {
+    if debug_page {
+        match propagate_exceptions(&application) {
+            Ok(Some(framework)) => log::debug!("{framework} lets its views' exceptions reach the error page"),
+            Ok(None) => {}
+            Err(error) => log::warn!("the framework's errors will show as its own 500 page: {error}"),
+        }
+    }
+    urlconf::check(application, debug_page)
+}
 
 /// After the application is loaded: let a Django project with `DEBUG` off,
 /// or a Flask application, propagate its views' exceptions to the error
