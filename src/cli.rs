@@ -47,7 +47,7 @@ macro_rules! say {
 mod address;
 mod banner;
 #[cfg(feature = "python")]
-mod django;
+mod frameworks;
 mod logging;
 mod reload;
 mod signals;
@@ -116,8 +116,9 @@ Options:
                  Answer an application error with the plain 500 text, not
                  the development error page (the error and its traceback
                  as HTML), which is on when listening on a loopback address
-                 (for a Django project with DEBUG off, it also sets
-                 DEBUG_PROPAGATE_EXCEPTIONS so its views' errors show here)
+                 (for a Django project with DEBUG off, or a Flask app, it
+                 also sets DEBUG_PROPAGATE_EXCEPTIONS or PROPAGATE_EXCEPTIONS
+                 so their views' errors show here)
   --debug-page   Show the development error page even when listening on
                  other addresses (every client on the network sees it)
   --no-access-log
@@ -390,13 +391,8 @@ fn python_application(args: &Args) -> Result<(Box<dyn Application>, Option<Strin
             .map_err(|error| format!("--python {spec}: {error}"))?,
         false => None,
     };
-    // A Django project with DEBUG off: its views' errors on our error page.
-    if debug_page(args) {
-        if let Err(error) = django::propagate_exceptions_when_debug_is_off() {
-            log::warn!("Django's errors will show as its own 500 page: {error}");
-        }
-    }
-    Ok((Box::new(app), static_url))
+    // Django and Flask: their views' errors on our error page; Django's URLconf imported now.
+    Ok((frameworks::prepare(app, debug_page(args)), static_url))
 }
 
 /// The workers a Python application starts with: see

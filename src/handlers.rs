@@ -40,7 +40,7 @@ use crate::util::{FileWrapper, guess_scheme};
 
 mod cgi;
 mod checks;
-mod debug_page;
+pub(crate) mod debug_page;
 mod response;
 pub use cgi::{BaseCgiHandler, CgiHandler, read_environ, read_environ_from};
 pub(crate) use debug_page::escape_html;
@@ -427,7 +427,7 @@ impl<W: Write + 'static> SimpleHandler<W> {
 
 /// `GET /path?query HTTP/1.1`: the request as the environ has it (the
 /// path quoted again, as `wsgiref.util.request_uri` does).
-fn request_line(environ: &Environ) -> String {
+pub(crate) fn request_line(environ: &Environ) -> String {
     let path = format!(
         "{}{}",
         environ.get("SCRIPT_NAME").unwrap_or_default(),

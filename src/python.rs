@@ -254,7 +254,7 @@ pub struct PythonError {
 }
 
 impl PythonError {
-    fn new(py: Python<'_>, error: &PyErr, context: &'static str) -> PythonError {
+    pub(crate) fn new(py: Python<'_>, error: &PyErr, context: &'static str) -> PythonError {
         let exception = exception_line(py, error);
         let traceback = format_traceback(py, error).unwrap_or_default();
         PythonError {

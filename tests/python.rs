@@ -312,6 +312,61 @@ fn runs_the_same_python_as_python3() {
 }
 
 #[test]
+fn the_test_venvs_scripts_run_after_the_rename() {
+    // tests/python/venv.rs builds the venv in a temporary folder and renames
+    // it into place; its console scripts named the temporary folder and
+    // could not run (`target/python-venv/bin/flask`: no such file). The
+    // same steps on a throwaway venv (the shared one is left alone).
+    let root = std::env::temp_dir().join(format!("wsgiref-venv-scripts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let building = root.join("python-venv.tmp-1-2");
+    let venv = root.join("python-venv");
+    let made = Command::new(venv::base_python())
+        .args(["-m", "venv"])
+        .arg(&building)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // The form pip writes for a path too long for a `#!` line.
+    let long_form = format!(
+        "#!/bin/sh\n'''exec' \"{}/bin/python\" \"$0\" \"$@\"\n' '''\nimport sys\nprint(sys.prefix)\n",
+        building.display()
+    );
+    std::fs::write(building.join("bin/long-form"), long_form).unwrap();
+    let chmod = Command::new("chmod")
+        .arg("+x")
+        .arg(building.join("bin/long-form"))
+        .status();
+    assert!(chmod.unwrap().success());
+    venv::point_scripts_at(&building, &venv);
+    std::fs::rename(&building, &venv).unwrap();
+    let run = |script: &str, args: &[&str]| {
+        let output = Command::new(venv.join("bin").join(script))
+            .args(args)
+            .output()
+            .unwrap_or_else(|error| panic!("run bin/{script}: {error}"));
+        assert!(output.status.success(), "bin/{script}: {output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let pip = run("pip", &["--version"]);
+    assert!(pip.contains(&format!("from {}/lib/", venv.display())), "{pip}");
+    assert_eq!(run("long-form", &[]), format!("{}\n", venv.display()));
+    let activate = std::fs::read_to_string(venv.join("bin/activate")).unwrap();
+    assert!(
+        activate.contains(&format!("VIRTUAL_ENV=\"{}\"", venv.display())),
+        "{activate}"
+    );
+    // The links to the base interpreter stay links.
+    assert!(
+        std::fs::symlink_metadata(venv.join("bin/python"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
 fn load_errors_say_what_is_wrong() {
     let dir = Path::new(PYTHON_DIR);
     let cases: [(&str, &str); 6] = [
@@ -350,11 +405,57 @@ fn a_bare_module_means_application_then_app() {
         serve_once(load("hello_app", Path::new(PYTHON_DIR)).unwrap(), &get("/")).text(),
         "Hello world!\n"
     );
-    let error = load("bare_apps", Path::new(PYTHON_DIR)).unwrap_err().to_string();
+    // No factory either (cpython_server.py has only its `load` function).
+    let error = load("cpython_server", Path::new(PYTHON_DIR)).unwrap_err().to_string();
     assert_eq!(
         error,
-        "module \"bare_apps\" has neither \"application\" nor \"app\": name the callable, as bare_apps:NAME"
+        "module \"cpython_server\" has neither \"application\" nor \"app\": name the callable, as cpython_server:NAME"
     );
+}
+
+#[test]
+fn an_application_factory_named_without_its_call_is_refused_with_a_hint() {
+    // Issue 17: `--python app:create_app` started, then every request
+    // failed with "create_app() takes 0 positional arguments but 2 were
+    // given"; `--python app` said only "name the callable".
+    let refused = |spec: &str| load_error_from_the_command(spec, Path::new(PYTHON_DIR), None);
+    assert_eq!(
+        refused("factory_app:create_app"),
+        "wsgiref: --python factory_app:create_app: \"factory_app:create_app\" takes no (environ, start_response): if it is an application factory, call it: factory_app:create_app()\n"
+    );
+    assert_eq!(
+        refused("factory_app"),
+        "wsgiref: --python factory_app: module \"factory_app\" has neither \"application\" nor \"app\": it has create_app(): use factory_app:create_app()\n"
+    );
+    assert_eq!(
+        refused("bare_apps"),
+        "wsgiref: --python bare_apps: module \"bare_apps\" has neither \"application\" nor \"app\": it has make_app(): use bare_apps:make_app()\n"
+    );
+    assert_eq!(
+        refused("bare_apps:failing_factory"),
+        "wsgiref: --python bare_apps:failing_factory: \"bare_apps:failing_factory\" takes no (environ, start_response): if it is an application factory, call it: bare_apps:failing_factory()\n"
+    );
+    // As the hint says:
+    let server = ServerProcess::ours("factory_app:create_app()", PYTHON_DIR, None);
+    assert_eq!(server.request(&get("/")).text(), "made by create_app()\n");
+    // Callables that take (environ, start_response) in other shapes are
+    // served: a class, an instance with __call__, *args, a partial, a
+    // functools.wraps decorator around a one-argument view.
+    let dir = Path::new(PYTHON_DIR);
+    for (name, body) in [
+        ("AppClass", "class"),
+        ("instance", "instance"),
+        ("star_args", "star args"),
+        ("partial", "partial"),
+        ("decorated", "decorated /x"),
+    ] {
+        let app = load(&format!("bare_apps:{name}"), dir).unwrap_or_else(|error| panic!("{name}: {error}"));
+        assert_eq!(serve_once(app, &get("/x")).text(), body, "{name}");
+    }
+    // A builtin without a signature: Python cannot tell, so it is let through.
+    assert!(load("bare_apps:no_signature", dir).is_ok());
+    // Django's handler (an instance whose __call__ takes the two) loads: see
+    // django_project_matches_cpython.
 }
 
 #[test]
@@ -383,11 +484,25 @@ fn factories_are_called_once_with_literal_arguments() {
     );
 }
 
-/// The command's error for `spec`, with `VIRTUAL_ENV` as given.
+/// The command's error for `spec`, with `VIRTUAL_ENV` as given. A
+/// command that starts serving instead fails the test (after 30 s) rather
+/// than hanging it.
 fn load_error_from_the_command(spec: &str, pythonpath: &Path, virtual_env: Option<&Path>) -> String {
-    let output = our_command(spec, pythonpath.to_str().unwrap(), virtual_env)
-        .output()
+    let mut child = our_command(spec, pythonpath.to_str().unwrap(), virtual_env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{spec}: the command started instead of refusing the application");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(2), "{spec}");
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -1151,6 +1266,57 @@ fn the_development_error_page_shows_the_traceback_on_loopback() {
 }
 
 #[test]
+fn a_flask_view_that_raises_shows_on_the_error_page_with_no_flag() {
+    // Issue 17: Flask answers a view's exception with its own generic 500
+    // page unless PROPAGATE_EXCEPTIONS is true (its default, None, means
+    // "in debug mode"). With the error page on (a loopback address), the
+    // command sets it on a Flask app that leaves it None: the page shows
+    // the exception, escaped, with the traceback, and the terminal shows
+    // the traceback once.
+    let venv = Some(venv::python_venv());
+    let server = ServerProcess::ours("flask_app:app", PYTHON_DIR, venv);
+    let page = boom_error_page(&server.request(&get("/boom")));
+    assert!(page.contains("in helper_that_fails"), "{page}");
+    // Flask's own answers that are not uncaught exceptions stay its own.
+    assert_eq!(server.request(&get("/no-such-page")).status, "404 NOT FOUND");
+    assert_eq!(server.request(&get("/")).text(), "Hello from Flask\n");
+    let log = server.stderr();
+    assert_eq!(log.matches("Traceback (most recent call last):").count(), 1, "{log}");
+    let raised = |log: &str| {
+        log.lines()
+            .filter(|line| *line == "ValueError: <b>boom</b> & more")
+            .count()
+    };
+    assert_eq!(raised(&log), 1, "{log}");
+    // --no-debug-page: Flask's own page (and its own log of the error).
+    let mut command = our_command("flask_app:app", PYTHON_DIR, venv);
+    command.arg("--no-debug-page");
+    let plain = ServerProcess::start(command, "ours --no-debug-page");
+    let response = plain.request(&get("/boom"));
+    assert_eq!(response.status, "500 INTERNAL SERVER ERROR");
+    assert!(
+        response.text().contains("<h1>Internal Server Error</h1>"),
+        "{}",
+        response.text()
+    );
+    assert!(
+        plain.stderr().contains("Exception on /boom [GET]"),
+        "{}",
+        plain.stderr()
+    );
+    assert_eq!(raised(&plain.stderr()), 1, "{}", plain.stderr());
+    // An application that sets PROPAGATE_EXCEPTIONS itself is left alone.
+    let own = ServerProcess::ours("flask_app:keeps_its_own", PYTHON_DIR, venv);
+    let response = own.request(&get("/boom"));
+    assert_eq!(response.status, "500 INTERNAL SERVER ERROR");
+    assert!(
+        response.text().contains("<h1>Internal Server Error</h1>"),
+        "{}",
+        response.text()
+    );
+}
+
+#[test]
 fn wsgi_errors_reaches_the_terminal_as_the_application_wrote_it() {
     // No `[ERROR wsgi.errors]` before each line: a traceback an application
     // writes there can be read and pasted as it is.
@@ -1236,35 +1402,76 @@ fn a_django_view_that_raises_with_debug_off_shows_on_the_error_page() {
 }
 
 #[test]
-fn a_syntax_error_in_a_django_view_prints_one_traceback_per_request() {
-    // Django imports the views at the first request. With the error page
-    // on (a loopback address), the SyntaxError leaves Django at once (see
-    // the test above): one traceback a request. With --no-debug-page and
-    // DEBUG off, it escapes while Django looks for its own 500 view too: a
-    // chain of exceptions. Either way the terminal gets it once per
-    // request, as Python prints it (the issue saw ~550 lines a request).
+fn a_django_urlconf_that_cannot_be_imported_is_told_once_at_start() {
+    // Issue 17: a SyntaxError in views.py (imported by the URLconf) made
+    // Django print a chain of tracebacks at every request (~550 lines with
+    // DEBUG = True). As runserver, the command imports the URLconf at start
+    // and prints the error once; each request gets the error page of that
+    // error (one access line), and the import is tried again each time, so
+    // the fix is served without a restart.
     let project = django_project_copy("syntax", "\ndef broken(:\n", "");
-    // Django 5.2's chain has three exceptions (the import, then two while
-    // handling it), each printed once: three "Traceback" headers a request.
-    for (flags, tracebacks_a_request) in [(&[][..], 1), (&["--no-debug-page"][..], 3)] {
-        let mut command = our_command(
-            "mysite.wsgi:application",
-            project.to_str().unwrap(),
-            Some(venv::python_venv()),
+    let settings = project.join("mysite/settings.py");
+    let debug_on = std::fs::read_to_string(&settings).unwrap() + "\nDEBUG = True\n";
+    std::fs::write(&settings, debug_on).unwrap();
+    let folder = project.to_str().unwrap();
+    let server = ServerProcess::ours("mysite.wsgi:application", folder, Some(venv::python_venv()));
+    let tracebacks = |log: &str| log.matches("Traceback (most recent call last):").count();
+    let at_start = server.stderr();
+    assert_eq!(tracebacks(&at_start), 1, "{at_start}");
+    assert!(
+        at_start.contains("importing Django's URLconf raised SyntaxError: invalid syntax (views.py, line "),
+        "{at_start}"
+    );
+    assert!(at_start.contains("mysite/views.py\", line "), "{at_start}");
+    for _ in 0..3 {
+        let response = server.request(&get("/"));
+        assert_eq!(response.status, "500 Internal Server Error");
+        assert_eq!(response.header("content-type"), Some("text/html; charset=utf-8"));
+        let page = response.text();
+        assert!(
+            page.contains("<h2>importing Django&#x27;s URLconf raised SyntaxError: invalid syntax (views.py, line "),
+            "{page}"
         );
-        command.args(flags);
-        let server = ServerProcess::start(command, &format!("ours {flags:?}"));
-        for _ in 0..2 {
-            assert_eq!(server.request(&get("/")).status, "500 Internal Server Error");
-        }
-        let log = server.stderr();
-        let errors = log
-            .matches("error in the application: the application raised SyntaxError")
-            .count();
-        assert_eq!(errors, 2, "{flags:?}: {log}");
-        let tracebacks = log.matches("Traceback (most recent call last):").count();
-        assert_eq!(tracebacks, 2 * tracebacks_a_request, "{flags:?}: {log}");
-        assert!(log.lines().count() < 2 * 200, "{} lines:\n{log}", log.lines().count());
+        assert!(page.contains("def broken(:"), "{page}");
     }
+    let log = server.stderr();
+    assert_eq!(tracebacks(&log), 1, "{log}");
+    assert_eq!(log.matches("\"GET / HTTP/1.1\" 500 ").count(), 3, "{log}");
+    assert!(log.lines().count() < 60, "{} lines:\n{log}", log.lines().count());
+    // Fixed (no restart, no --reload): Django answers.
+    std::fs::copy(
+        Path::new(DJANGO_DIR).join("mysite/views.py"),
+        project.join("mysite/views.py"),
+    )
+    .unwrap();
+    assert_eq!(server.request(&get("/")).text(), "Hello from Django\n");
+    assert!(
+        server.stderr().contains("Django's URLconf imports now"),
+        "{}",
+        server.stderr()
+    );
+    drop(server);
+    // --no-debug-page (and the project's DEBUG = False): the plain 500.
+    let project = django_project_copy("syntax-plain", "\ndef broken(:\n", "");
+    let mut command = our_command(
+        "mysite.wsgi:application",
+        project.to_str().unwrap(),
+        Some(venv::python_venv()),
+    );
+    command.arg("--no-debug-page");
+    let plain = ServerProcess::start(command, "ours --no-debug-page");
+    for _ in 0..2 {
+        let response = plain.request(&get("/"));
+        assert_eq!(
+            (response.status.as_str(), response.text().as_str()),
+            (
+                "500 Internal Server Error",
+                "A server error occurred.  Please contact the administrator."
+            )
+        );
+    }
+    assert_eq!(tracebacks(&plain.stderr()), 1, "{}", plain.stderr());
+    drop(plain);
     let _ = std::fs::remove_dir_all(&project);
+    let _ = std::fs::remove_dir_all(project.with_file_name(format!("wsgiref-django-syntax-{}", std::process::id())));
 }

@@ -9,7 +9,7 @@
 
 /// The page for `error` (its text as the log shows it: first line, then
 /// details) on the request `request_line`.
-pub(super) fn render(error_text: &str, request_line: &str) -> String {
+pub(crate) fn render(error_text: &str, request_line: &str) -> String {
     let summary = error_text.lines().next().unwrap_or_default();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

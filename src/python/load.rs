@@ -39,6 +39,10 @@ pub enum LoadError {
     NoDefaultCallable {
         /// The module name.
         module: String,
+        /// An application factory the module has instead, by Flask's
+        /// conventions (`create_app`, else `make_app`): the spec to use
+        /// is `MODULE:create_app()`.
+        factory: Option<String>,
     },
     /// `MODULE:FACTORY(ARGS)`: the arguments are not Python literals, or
     /// the factory raised an exception.
@@ -54,6 +58,15 @@ pub enum LoadError {
         spec: String,
         /// The Python type of the attribute.
         type_name: String,
+    },
+    /// `MODULE:NAME` (no parentheses) names a callable that cannot be
+    /// called as `NAME(environ, start_response)`, as `inspect.signature`
+    /// tells: most likely an application factory, to be called once with
+    /// `MODULE:NAME()`.
+    NotAnApplication {
+        /// `MODULE:NAME`, the callable's full name (for a bare `MODULE`,
+        /// the default it found).
+        spec: String,
     },
     /// Setting up `sys.path` failed.
     Setup(String),
@@ -76,14 +89,25 @@ impl fmt::Display for LoadError {
             LoadError::MissingAttribute { module, attribute } => {
                 write!(f, "module {module:?} has no attribute {attribute:?}")
             }
-            LoadError::NoDefaultCallable { module } => write!(
+            LoadError::NoDefaultCallable { module, factory: None } => write!(
                 f,
                 "module {module:?} has neither \"application\" nor \"app\": name the callable, as {module}:NAME"
+            ),
+            LoadError::NoDefaultCallable {
+                module,
+                factory: Some(factory),
+            } => write!(
+                f,
+                "module {module:?} has neither \"application\" nor \"app\": it has {factory}(): use {module}:{factory}()"
             ),
             LoadError::Factory { spec, error } => write!(f, "{spec:?}: {error}"),
             LoadError::NotCallable { spec, type_name } => {
                 write!(f, "{spec:?} is not callable (it is a {type_name})")
             }
+            LoadError::NotAnApplication { spec } => write!(
+                f,
+                "{spec:?} takes no (environ, start_response): if it is an application factory, call it: {spec}()"
+            ),
             LoadError::Setup(error) => write!(f, "cannot set up the Python path: {error}"),
         }
     }
@@ -112,8 +136,13 @@ impl Error for LoadError {}
 /// A [`LoadError`] when the spec has none of these forms, the module
 /// cannot be imported (the Python error says why; a `ModuleNotFoundError`
 /// comes with a hint: the `--pythonpath` folder, or the virtual
-/// environment to activate), the attribute is missing, the factory's
-/// arguments are not literals or it raised, or the result is not callable.
+/// environment to activate), the attribute is missing (for a bare `MODULE`
+/// with a `create_app` or `make_app` instead, the error names
+/// `MODULE:create_app()`), the factory's arguments are not literals or it
+/// raised, or the result is not callable; and for `MODULE:NAME` without
+/// parentheses, when `inspect.signature` says `NAME` cannot be called with
+/// `(environ, start_response)` (a factory named without its call:
+/// [`LoadError::NotAnApplication`], which says to write `MODULE:NAME()`).
 ///
 /// # Example
 ///
@@ -138,7 +167,7 @@ pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadErro
             error: import_error(py, &error),
             hint: import_hint(py, &error, module_name, &pythonpath, virtual_env.as_deref()),
         })?;
-        let callable = find_callable(&module, &parsed)?;
+        let (name, callable) = find_callable(&module, &parsed)?;
         let callable = match parsed.arguments {
             Some(arguments) => {
                 call_factory(py, &support, &callable, arguments).map_err(|error| LoadError::Factory {
@@ -149,6 +178,10 @@ pub fn load(spec: &str, pythonpath: &Path) -> Result<PythonApplication, LoadErro
             None => callable,
         };
         check_callable(&callable, spec)?;
+        if parsed.arguments.is_none() && !takes_environ_and_start_response(&callable) {
+            let spec = format!("{module_name}:{name}");
+            return Err(LoadError::NotAnApplication { spec });
+        }
         PythonApplication::from_callable(spec, callable).map_err(|error| LoadError::Setup(exception_line(py, &error)))
     })
 }
@@ -168,6 +201,13 @@ impl PythonApplication {
             template: Mutex::new(None),
         })
     }
+
+    /// The Python callable served (after [`serve_django_static`](Self::serve_django_static),
+    /// the handler that wraps it): for the command to look at what framework
+    /// it is.
+    pub(crate) fn callable<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.callable.bind(py).clone()
+    }
 }
 
 /// `sys.path` and the virtual environment set up as the support module's
@@ -183,16 +223,25 @@ fn setup_path(support: &Bound<'_, PyModule>, pythonpath: &Path, virtual_env: Opt
     Ok(())
 }
 
-/// The object the spec names in `module`: its dotted attribute path, or
-/// `application` (gunicorn's default), then `app` (Flask's).
-fn find_callable<'py>(module: &Bound<'py, PyModule>, parsed: &Spec<'_>) -> Result<Bound<'py, PyAny>, LoadError> {
+/// The object the spec names in `module`, and its name there: its dotted
+/// attribute path, or `application` (gunicorn's default), then `app`
+/// (Flask's). Without either, the error names a factory the module has
+/// (Flask's conventions: `create_app`, then `make_app`), if any.
+fn find_callable<'py, 'a>(
+    module: &Bound<'py, PyModule>,
+    parsed: &Spec<'a>,
+) -> Result<(&'a str, Bound<'py, PyAny>), LoadError> {
     let Some(attribute) = parsed.attribute else {
-        return ["application", "app"]
+        let found = ["application", "app"]
             .into_iter()
-            .find_map(|name| module.getattr(name).ok())
-            .ok_or_else(|| LoadError::NoDefaultCallable {
-                module: parsed.module.to_string(),
-            });
+            .find_map(|name| Some((name, module.getattr(name).ok()?)));
+        return found.ok_or_else(|| LoadError::NoDefaultCallable {
+            module: parsed.module.to_string(),
+            factory: ["create_app", "make_app"]
+                .into_iter()
+                .find(|name| module.getattr(*name).is_ok_and(|factory| factory.is_callable()))
+                .map(str::to_string),
+        });
     };
     let mut callable = module.clone().into_any();
     for name in attribute.split('.') {
@@ -201,7 +250,32 @@ fn find_callable<'py>(module: &Bound<'py, PyModule>, parsed: &Spec<'_>) -> Resul
             attribute: attribute.to_string(),
         })?;
     }
-    Ok(callable)
+    Ok((attribute, callable))
+}
+
+/// Whether `callable(environ, start_response)` can bind, as
+/// `inspect.signature` tells: `false` for `create_app` given without its
+/// parentheses, which would start and then fail every request with
+/// `TypeError: create_app() takes 0 positional arguments but 2 were given`.
+/// `true` whenever Python cannot tell: a builtin without a signature, or
+/// any error of `inspect`. A class is checked through its `__init__`, an
+/// instance through its `__call__`, a `functools.partial` without its bound
+/// arguments, and `*args` binds anything. Why `follow_wrapped=False`: a
+/// decorator made with `functools.wraps` (Werkzeug's
+/// `@Request.application`) turns a one-argument function into a WSGI
+/// application taking `*args`; the wrapped function's signature is not the
+/// application's.
+fn takes_environ_and_start_response(callable: &Bound<'_, PyAny>) -> bool {
+    let py = callable.py();
+    let bind = || -> PyResult<bool> {
+        let options = PyDict::new(py);
+        options.set_item("follow_wrapped", false)?;
+        let signature = py
+            .import("inspect")?
+            .call_method("signature", (callable,), Some(&options))?;
+        Ok(signature.call_method1("bind", (py.None(), py.None())).is_ok())
+    };
+    bind().unwrap_or(true)
 }
 
 /// A WSGI application must be callable; say what was found instead.

@@ -414,3 +414,64 @@ def failing_factory():
 
 def factory_of_nothing():
     return None
+
+
+# --- Callables that take (environ, start_response) in other shapes ----------
+# (none of them is refused as "takes no (environ, start_response)")
+
+import functools
+
+
+class AppClass:
+    """A class as the application: its __init__ takes the two arguments."""
+
+    def __init__(self, environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        self.chunks = [b"class"]
+
+    def __iter__(self):
+        return iter(self.chunks)
+
+
+class _CallableApp:
+    def __call__(self, environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"instance"]
+
+
+instance = _CallableApp()
+
+
+def star_args(*args):
+    environ, start_response = args
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"star args"]
+
+
+def _prefixed(prefix, environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [prefix]
+
+
+partial = functools.partial(_prefixed, b"partial")
+
+
+def _as_wsgi(view):
+    """A decorator as Werkzeug's Request.application: a one-argument view
+    becomes a WSGI application taking *args, its signature the view's."""
+
+    @functools.wraps(view)
+    def application(*args):
+        environ, start_response = args[-2:]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [view(environ["PATH_INFO"]).encode("utf-8")]
+
+    return application
+
+
+@_as_wsgi
+def decorated(path):
+    return "decorated " + path
+
+
+no_signature = max  # a builtin inspect has no signature for: not refused

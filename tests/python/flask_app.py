@@ -1,6 +1,7 @@
 """A small Flask application for tests/python.rs: a page, a form POST, a
 multipart upload, a JSON response, a streamed response and a file download;
-a response streamed with the request context, and a count of teardowns."""
+a response streamed with the request context, and a count of teardowns;
+views that raise, in three applications (see `/boom`)."""
 import os
 
 from flask import Flask, Response, jsonify, request, send_file, stream_with_context
@@ -76,6 +77,13 @@ def teardowns():
     return "%d\n" % TEARDOWNS["count"]
 
 
+@app.get("/boom")
+def boom_in_app():
+    """Flask's default PROPAGATE_EXCEPTIONS (None): the command sets it when
+    its error page is on; with --no-debug-page, Flask's own 500 page."""
+    return helper_that_fails("<b>boom</b> & more")
+
+
 # An application whose errors reach the server, as under `app.debug` (the
 # way `flask run --debug` runs): the development error page shows them.
 propagating = Flask(__name__)
@@ -84,6 +92,16 @@ propagating.config["PROPAGATE_EXCEPTIONS"] = True
 
 @propagating.get("/boom")
 def boom():
+    return helper_that_fails("<b>boom</b> & more")
+
+
+# An application that sets PROPAGATE_EXCEPTIONS itself: left alone.
+keeps_its_own = Flask(__name__)
+keeps_its_own.config["PROPAGATE_EXCEPTIONS"] = False
+
+
+@keeps_its_own.get("/boom")
+def boom_kept():
     return helper_that_fails("<b>boom</b> & more")
 
 

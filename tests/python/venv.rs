@@ -8,8 +8,10 @@
 //! do the work while the others wait; across processes each builds in its
 //! own temporary folder and renames it into place, which is atomic, and the
 //! loser of a race throws its copy away. A venv's packages do not care
-//! where the folder is; its console scripts do, so run them as
-//! `python -m pip` and `python -m gunicorn`.
+//! where the folder is; its console scripts (`bin/flask`, `bin/gunicorn`,
+//! `bin/pip`, ...) and `bin/activate` do: they name the folder they were
+//! made in. So before the rename they are pointed at the final folder
+//! ([`point_scripts_at`]), and run from there.
 #![allow(dead_code)] // each user takes what it needs
 
 use std::path::{Path, PathBuf};
@@ -56,6 +58,7 @@ fn make_venv() -> PathBuf {
     run(Command::new(building.join("bin").join("python"))
         .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
         .arg(&requirements_path));
+    point_scripts_at(&building, &venv);
     std::fs::write(building.join("requirements.txt"), &requirements).expect("write the marker");
     if venv.exists() && !is_ready(&venv, &requirements) {
         // Stale (other requirements, or an interrupted old build): move it away first.
@@ -87,4 +90,45 @@ fn run(command: &mut Command) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Make the scripts in `building/bin` name `destination`, the folder
+/// `building` is about to be renamed to: every regular text file there that
+/// names `building` (the console scripts' `#!.../bin/python` line, or the
+/// `exec` line pip writes under `#!/bin/sh` for a long path; `activate`'s
+/// `VIRTUAL_ENV`) gets `destination` instead.
+///
+/// Why rewrite, and why before the rename: pip writes the interpreter's
+/// path into every console script it installs, and the venv is built in a
+/// temporary folder so that it appears whole, by one rename, even when two
+/// test binaries make it at once. Rewriting in the temporary folder keeps
+/// that: a venv found at `target/python-venv` always has working scripts
+/// (rewriting after the rename would leave a moment with broken ones, and
+/// the loser of a race rewrites only its own copy). Rejected: building in
+/// place (not atomic); `--without-pip` (the requirements' scripts are
+/// still written by pip, with the temporary path); reinstalling after the
+/// rename (slow, and not atomic either). `bin/python` and the other links
+/// to the base interpreter are symbolic links, never written through;
+/// binary files (Windows launchers) are left as they are.
+pub fn point_scripts_at(building: &Path, destination: &Path) {
+    let (Some(from), Some(to)) = (building.to_str(), destination.to_str()) else {
+        return; // a path that is not UTF-8 cannot be in a text file as such
+    };
+    let Ok(entries) = std::fs::read_dir(building.join("bin")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.file_type().is_file()) {
+            continue; // bin/python and its kin: links to the base interpreter
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue; // not UTF-8: a binary
+        };
+        if text.contains(from) {
+            // `fs::write` truncates the file in place: its mode (+x) stays.
+            std::fs::write(&path, text.replace(from, to))
+                .unwrap_or_else(|error| panic!("rewrite {}: {error}", path.display()));
+        }
+    }
 }
