@@ -10,14 +10,19 @@ use std::time::{Duration, Instant};
 
 use common::{split_response, status};
 
-/// Start the binary and read the port from its `Serving HTTP on HOST port PORT ...` line.
-fn start(args: &[&str]) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
+/// The binary with `args`, its stdout and stderr piped.
+fn spawn(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_wsgiref"))
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start wsgiref");
+        .expect("start wsgiref")
+}
+
+/// Start the binary and read the port from its `Serving HTTP on HOST port PORT ...` line.
+fn start(args: &[&str]) -> (Child, SocketAddr) {
+    let mut child = spawn(args);
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
@@ -247,12 +252,7 @@ fn no_access_log_leaves_out_the_request_lines() {
 /// Start the binary with `args` and read its banner up to `Quit the
 /// server`: the address it listens on, and the banner's lines.
 fn start_with_banner(args: &[&str]) -> (Child, SocketAddr, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgiref"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start wsgiref");
+    let mut child = spawn(args);
     let mut lines = Vec::new();
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line.unwrap();

@@ -296,6 +296,13 @@ def test_port_in_use_raises_oserror(hello_app):
             wsgiref_rs.make_server("127.0.0.1", server.server_port, hello_app)
 
 
+def run_script(script):
+    """Run ``script`` in a new interpreter; the process and the port it
+    prints on its first line."""
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return child, int(child.stdout.readline())
+
+
 CTRL_C_SCRIPT = textwrap.dedent(
     """
     import socket, sys, wsgiref_rs
@@ -319,11 +326,8 @@ CTRL_C_SCRIPT = textwrap.dedent(
 
 
 def test_ctrl_c_raises_keyboard_interrupt_out_of_serve_forever_and_frees_the_port():
-    child = subprocess.Popen(
-        [sys.executable, "-c", CTRL_C_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    child, port = run_script(CTRL_C_SCRIPT)
     try:
-        port = int(child.stdout.readline())
         assert exchange(port, b"GET / HTTP/1.0\r\n\r\n").endswith(b"ok")
         started = time.monotonic()
         child.send_signal(signal.SIGINT)
@@ -358,11 +362,8 @@ STREAM_SCRIPT = textwrap.dedent(
 def test_a_second_ctrl_c_does_not_wait_for_requests_in_flight():
     """The first Ctrl-C stops accepting and waits for a streaming response
     (up to shutdown_grace, 30 s here); the second raises at once."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", STREAM_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    child, port = run_script(STREAM_SCRIPT)
     try:
-        port = int(child.stdout.readline())
         with socket.create_connection(("127.0.0.1", port), timeout=10) as held:
             held.sendall(b"GET / HTTP/1.0\r\n\r\n")
             assert b"tick" in held.recv(4096)
