@@ -24,6 +24,8 @@
 //! in the last column. The upload rows get a "bare" reference line: the
 //! least work any server can do for that request (see `mod bare_echo`).
 
+mod common;
+
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -209,18 +211,7 @@ fn peak_rss_of(pid: u32) -> u64 {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        // SIGTERM first, so nginx's master takes its workers down with it.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        for _ in 0..100 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        common::stop(&mut self.child);
     }
 }
 
